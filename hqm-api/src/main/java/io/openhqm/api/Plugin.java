@@ -1,0 +1,52 @@
+package io.openhqm.api;
+
+import io.openhqm.api.processing.EgressFactory;
+import io.openhqm.api.processing.ProcessorFactory;
+import io.openhqm.api.queue.QueueFactory;
+import io.openhqm.api.result.ResultStoreFactory;
+import java.util.List;
+
+/**
+ * The one {@link java.util.ServiceLoader} entry point of a plugin. A plugin jar lists its implementation in
+ * {@code META-INF/services/io.openhqm.api.Plugin}; the server loads each folder under {@code plugins/}
+ * with its own class loader and asks the plugin for its factories.
+ *
+ * <p>Every factory method has a default returning an empty list, so new ports never break existing plugins.
+ * The server calls these methods once, at startup, with the plugin's class loader as the thread context
+ * class loader. Implementations need a public no-argument constructor and should do no work in it.
+ */
+public interface Plugin {
+
+    /**
+     * The SPI version of this {@code hqm-api}: {@code MAJOR.MINOR}. A plugin is compatible with a server
+     * when the majors are equal and the plugin's minor is not newer than the server's.
+     */
+    String SPI_VERSION = "1.0";
+
+    /**
+     * The SPI version this plugin was compiled against. Implement it as {@code return Plugin.SPI_VERSION;}:
+     * the compiler copies the constant into the plugin, so the server can tell which SPI it was built for.
+     */
+    String spiVersion();
+
+    /** A short name for listings and error messages; defaults to the class name. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    default List<QueueFactory> queueFactories() {
+        return List.of();
+    }
+
+    default List<ResultStoreFactory> resultStoreFactories() {
+        return List.of();
+    }
+
+    default List<ProcessorFactory> processorFactories() {
+        return List.of();
+    }
+
+    default List<EgressFactory> egressFactories() {
+        return List.of();
+    }
+}

@@ -1,0 +1,46 @@
+package io.openhqm.api.queue;
+
+import io.openhqm.api.message.Message;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One delivery of a message to a worker. Exactly one of the settling methods ({@link #ack},
+ * {@link #retry}, {@link #defer}, {@link #deadLetter}) must be called, once; until then the message is
+ * in flight and will be delivered again if this process dies.
+ *
+ * <p>Settling methods block until the backend has recorded the decision and throw
+ * {@link io.openhqm.api.HqmException} (TRANSIENT) if it could not; the message is then redelivered later,
+ * never lost. Safe to call from any thread.
+ */
+public interface Delivery {
+
+    Message message();
+
+    /**
+     * Which attempt this is, starting at 1. A delivery that was {@link #defer deferred} does not count;
+     * a delivery that was never settled (its process died) does.
+     */
+    int attempt();
+
+    /** The failures of earlier attempts, oldest first. */
+    List<AttemptFailure> history();
+
+    /** Done: removes the message from the queue. Call only after its outcome is stored. */
+    void ack();
+
+    /**
+     * A failed attempt: records {@code error} in the history and makes the message due again after
+     * {@code delay}, without blocking other messages.
+     */
+    void retry(Duration delay, String error);
+
+    /**
+     * Hands the message back to be delivered again after {@code delay} without counting an attempt:
+     * for a circuit breaker that is open, or for shutdown ({@link Duration#ZERO}).
+     */
+    void defer(Duration delay);
+
+    /** Moves the message, with its history and {@code reason}, to the dead-letter queue. */
+    void deadLetter(String reason);
+}

@@ -1,0 +1,77 @@
+package io.openhqm.server.config;
+
+import io.openhqm.api.PluginConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated server configuration: the core's own keys as records, and plugin-owned blocks as
+ * {@link PluginConfig} views. Built once at startup by {@link ConfigLoader}.
+ */
+public record ServerConfig(
+        Server server,
+        Management management,
+        QueueSection queue,
+        Results results,
+        Worker worker,
+        Proxy proxy,
+        Map<String, PluginConfig> processors,
+        Plugins plugins,
+        Monitoring monitoring) {
+
+    /** {@code server.*}: the HTTP listener. */
+    public record Server(String host, int port, long maxBodyBytes, Duration maxWait, Auth auth) {
+    }
+
+    /** {@code server.auth.*}: optional ingress API keys; empty list = no authentication. */
+    public record Auth(List<String> apiKeys) {
+        public boolean enabled() {
+            return !apiKeys.isEmpty();
+        }
+    }
+
+    /** {@code management.*}: health and metrics port used in {@code worker} mode. */
+    public record Management(String host, int port) {
+    }
+
+    /**
+     * {@code queue.*}. {@code typeConfig} is the block {@code queue.<type>} (empty view if absent);
+     * {@code maxDepth} 0 means unbounded.
+     */
+    public record QueueSection(String type, String requestQueueName, String dlqName, long maxDepth,
+                               PluginConfig typeConfig) {
+    }
+
+    /** {@code results.*}; {@code type} defaults to {@code queue.type}; {@code typeConfig} is {@code queue.<type>}. */
+    public record Results(String type, Duration ttl, PluginConfig typeConfig) {
+    }
+
+    /** {@code worker.*}. {@code processor} names the processor type used when proxy is disabled. */
+    public record Worker(int count, Duration timeout, int maxRetries, Duration retryDelayBase,
+                         Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch) {
+    }
+
+    /**
+     * {@code proxy.*}. {@code type} selects the egress plugin; {@code defaultEndpoint} is an endpoint name
+     * (a URL given in config is turned into an endpoint named {@code default}); {@code block} is the
+     * whole {@code proxy} block handed to the egress plugin.
+     */
+    public record Proxy(boolean enabled, String type, String defaultEndpoint, Map<String, Endpoint> endpoints,
+                        List<String> forwardHeaders, List<String> stripHeaders, PluginConfig block) {
+    }
+
+    /** {@code proxy.endpoints.<name>}: where a worker may send; {@code methods} are those a client may ask for. */
+    public record Endpoint(String name, String url, String method, Set<String> methods, Duration timeout) {
+    }
+
+    /** {@code plugins.*}: where plugin folders are. */
+    public record Plugins(Path directory) {
+    }
+
+    /** {@code monitoring.*}. */
+    public record Monitoring(String logLevel, String logFormat) {
+    }
+}
