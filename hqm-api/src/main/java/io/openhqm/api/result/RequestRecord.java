@@ -37,6 +37,12 @@ public record RequestRecord(String correlationId, Status status, Instant submitt
                 null, null);
     }
 
+    /** Back to PENDING after a failed attempt, waiting for its retry; {@code error} says what failed. */
+    public RequestRecord waitingForRetry(String error, Instant now) {
+        return new RequestRecord(correlationId, Status.PENDING, submittedAt, now, attempts, owner, null, error,
+                null, null);
+    }
+
     public RequestRecord finished(Status terminal, Reply reply, String error, long processingTimeMs,
                                   Instant now) {
         if (!terminal.isTerminal()) {

@@ -1,0 +1,187 @@
+package io.openhqm.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.openhqm.testing.TestJars;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tarball as a user runs it: real {@code bin/hqm-server} processes, real sockets, kill -9. */
+class DistributionIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path work;
+    Installation installation;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (installation != null) {
+            installation.stop();
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void theQuickstartWorksOnTheEmbeddedDefault() throws Exception {
+        installation = Installation.copyTo(work);
+        installation.start();
+
+        HttpResponse<String> submitted = installation.post("/api/v1/submit",
+                "{\"payload\": {\"operation\": \"echo\", \"data\": \"Hello World\"}}");
+        assertEquals(202, submitted.statusCode(), submitted.body());
+        String id = json(submitted).get("correlation_id").asText();
+        JsonNode result = json(installation.get("/api/v1/response/" + id + "?wait=10"));
+
+        assertEquals("COMPLETED", result.get("status").asText(), result.toString());
+        assertEquals("Hello World", result.get("result").get("output").asText());
+        assertTrue(Files.exists(installation.home.resolve("data")), "the embedded queue lives under data/");
+    }
+
+    @Test
+    void killMinus9WhileProcessingLosesNothing() throws Exception {
+        installation = Installation.copyTo(work);
+        installation.start("--set", "worker.count=16");
+        int total = 1000;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            HttpResponse<String> r = installation.post("/api/v1/submit",
+                    "{\"payload\": {\"operation\": \"sleep\", \"ms\": 40}}");
+            assertEquals(202, r.statusCode(), r.body());
+            ids.add(json(r).get("correlation_id").asText());
+        }
+        int completedBeforeKill = waitForSomeCompleted(ids, 50);
+        installation.kill();
+        assertTrue(completedBeforeKill < total, "the kill must happen while messages are being processed");
+
+        installation.start("--set", "worker.count=16");
+        Set<String> completed = new HashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (completed.size() < total && System.nanoTime() < deadline) {
+            for (String id : ids) {
+                if (!completed.contains(id)) {
+                    JsonNode status = json(installation.get("/api/v1/status/" + id));
+                    if ("COMPLETED".equals(status.path("status").asText())) {
+                        completed.add(id);
+                    }
+                }
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(total, completed.size(), "all messages completed after the restart");
+    }
+
+    private int waitForSomeCompleted(List<String> ids, int wanted) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            int completed = 0;
+            for (String id : ids.subList(0, 200)) {
+                if ("COMPLETED".equals(json(installation.get("/api/v1/status/" + id)).path("status").asText())) {
+                    completed++;
+                }
+            }
+            if (completed >= wanted) {
+                return completed;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("nothing completed in 60 s:\n" + installation.log());
+    }
+
+    @Test
+    void sigtermDrainsAndHandsBackWithinTheGrace() throws Exception {
+        installation = Installation.copyTo(work);
+        installation.start("--set", "worker.count=4", "--set", "worker.shutdown_grace=2s");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(json(installation.post("/api/v1/submit",
+                    "{\"payload\": {\"operation\": \"sleep\", \"ms\": 3000}}")).get("correlation_id").asText());
+        }
+        Thread.sleep(500);
+        long started = System.nanoTime();
+        installation.process().destroy();
+        assertTrue(installation.process().waitFor(20, TimeUnit.SECONDS), "exits after SIGTERM");
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        assertTrue(seconds <= 15, "exited in " + seconds + " s");
+        assertTrue(installation.log().contains("shutting down"), installation.log());
+
+        installation.start("--set", "worker.count=12");
+        for (String id : ids) {
+            JsonNode result = json(installation.get("/api/v1/response/" + id + "?wait=30"));
+            assertEquals("COMPLETED", result.path("status").asText(), result.toString());
+        }
+    }
+
+    @Test
+    void aProcessorJarDroppedIntoPluginsIsPickedUp() throws Exception {
+        installation = Installation.copyTo(work);
+        Path api;
+        try (Stream<Path> lib = Files.list(installation.home.resolve("lib"))) {
+            api = lib.filter(p -> p.getFileName().toString().startsWith("hqm-api")).findFirst().orElseThrow();
+        }
+        String source = """
+                package com.example.shout;
+                import io.openhqm.api.*;
+                import io.openhqm.api.processing.*;
+                import io.openhqm.api.result.Reply;
+                import java.util.List;
+                public class ShoutPlugin implements Plugin {
+                    public String spiVersion() { return Plugin.SPI_VERSION; }
+                    public List<ProcessorFactory> processorFactories() {
+                        return List.of(new ProcessorFactory() {
+                            public String type() { return "my-proc"; }
+                            public Processor create(PluginConfig config, PluginContext context) {
+                                return (message, attempt) -> new Outcome.Completed(Reply.json(
+                                        ("{\\"shouted\\": " + message.bodyAsString().toUpperCase() + "}").getBytes()));
+                            }
+                        });
+                    }
+                }
+                """;
+        TestJars.build(installation.home.resolve("plugins/my-proc/shout.jar"),
+                java.util.Map.of("com.example.shout.ShoutPlugin", source),
+                java.util.Map.of("META-INF/services/io.openhqm.api.Plugin", "com.example.shout.ShoutPlugin\n"),
+                List.of(api));
+
+        Installation.Result listing = installation.run("plugins");
+        assertEquals(0, listing.status(), listing.err());
+        assertTrue(listing.out().contains("processor: my-proc") && listing.out().contains("shout.jar"),
+                listing.out());
+
+        installation.start("--set", "worker.processor=my-proc");
+        String id = json(installation.post("/api/v1/submit", "{\"payload\": \"quiet\"}")).get("correlation_id")
+                .asText();
+        JsonNode result = json(installation.get("/api/v1/response/" + id + "?wait=10"));
+        assertEquals("QUIET", result.get("result").get("shouted").asText(), result.toString());
+    }
+
+    @Test
+    void aTypoInTheConfigFailsStartupNamingTheKey() throws Exception {
+        installation = Installation.copyTo(work);
+        Files.writeString(installation.home.resolve("conf/application.conf"), "worker { cuont = 3 }\n");
+
+        Installation.Result run = installation.run("check-config");
+
+        assertEquals(1, run.status());
+        assertTrue(run.err().contains("worker.cuont"), run.err());
+        Installation.Result version = installation.run("version");
+        assertEquals(0, version.status());
+        assertTrue(version.out().startsWith("OpenHQM "), version.out());
+    }
+}

@@ -1,0 +1,214 @@
+package io.openhqm.server;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.openhqm.api.Health;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.processing.Egress;
+import io.openhqm.api.processing.Processor;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.result.ResultSettings;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.server.cli.CommandLine.Command;
+import io.openhqm.server.config.ServerConfig;
+import io.openhqm.server.engine.Handler;
+import io.openhqm.server.engine.MessageHandler;
+import io.openhqm.server.engine.RetryPolicy;
+import io.openhqm.server.engine.WorkerEngine;
+import io.openhqm.server.http.HttpServer;
+import io.openhqm.server.ingress.QueueDepthMonitor;
+import io.openhqm.server.ingress.Submissions;
+import io.openhqm.server.plugin.PluginRegistry;
+import io.openhqm.server.plugin.ServerPluginContext;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running OpenHQM process, wired by hand: adapters from plugins, then the worker engine, then HTTP.
+ * {@link #close()} shuts down in reverse: stop taking requests, drain the workers, close the adapters.
+ */
+public final class Server implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private static final Duration DEPTH_INTERVAL = Duration.ofMillis(200);
+
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final PrometheusMeterRegistry meters;
+    private HttpServer http;
+    private WorkerEngine engine;
+    private Queue queue;
+    private ResultStore results;
+
+    private Server(PrometheusMeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    /** Lists the problems that would stop {@link #start} before any adapter is created. */
+    public static List<String> check(Command command, ServerConfig config, PluginRegistry registry) {
+        List<String> problems = new ArrayList<>();
+        if (!registry.hasQueue(config.queue().type())) {
+            problems.add(registry.missing("queue.type", "queue", config.queue().type()));
+        }
+        if (!registry.hasResultStore(config.results().type())) {
+            problems.add(registry.missing("results.type", "result store", config.results().type()));
+        }
+        if (command.runsWorkers() || command == Command.CHECK_CONFIG) {
+            if (config.proxy().enabled() && !registry.hasEgress(config.proxy().type())) {
+                problems.add(registry.missing("proxy.type", "egress", config.proxy().type()));
+            }
+            if (!config.proxy().enabled() && !registry.hasProcessor(config.worker().processor())) {
+                problems.add(registry.missing("worker.processor", "processor", config.worker().processor()));
+            }
+        }
+        return problems;
+    }
+
+    public static Server start(Command command, ServerConfig config, PluginRegistry registry, Path home,
+                               String version) {
+        List<String> problems = check(command, config, registry);
+        if (!problems.isEmpty()) {
+            throw new HqmException(problems);
+        }
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bindJvmMetrics(meters);
+        Server server = new Server(meters);
+        try {
+            server.wire(command, config, registry, home, version, Clock.systemUTC());
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void wire(Command command, ServerConfig config, PluginRegistry registry, Path home, String version,
+                      Clock clock) {
+        int port = command.runsListener() ? config.server().port() : config.management().port();
+        var context = new ServerPluginContext(meters, clock, home, hostName() + "-" + port);
+
+        queue = registry.createQueue(config.queue().type(), config.queue().typeConfig(),
+                new QueueSettings(config.queue().requestQueueName(), config.queue().dlqName()), context);
+        toClose.push(queue);
+        results = registry.createResultStore(config.results().type(), config.results().typeConfig(),
+                new ResultSettings(config.results().ttl()), context);
+        toClose.push(results);
+        QueueDepthMonitor depth = new QueueDepthMonitor(queue, config.queue().requestQueueName(), DEPTH_INTERVAL,
+                meters);
+        toClose.push(depth);
+
+        if (command.runsWorkers()) {
+            Handler handler = handler(config, registry, context);
+            ServerConfig.Worker worker = config.worker();
+            MessageHandler messages = new MessageHandler(handler, results,
+                    new RetryPolicy(worker.maxRetries(), worker.retryDelayBase(), worker.retryDelayMax()),
+                    worker.timeout(), clock, meters);
+            engine = new WorkerEngine(queue, messages, worker.count(), worker.pollBatch(), worker.shutdownGrace(),
+                    meters);
+            engine.start();
+            toClose.push(engine);
+        }
+
+        Map<String, Supplier<Health>> components = new LinkedHashMap<>();
+        components.put("queue", queue::health);
+        components.put("results", results::health);
+        if (command.runsListener()) {
+            Submissions submissions = new Submissions(queue, results, depth, config, clock, meters);
+            http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
+                    meters::scrape, meters, clock);
+        } else {
+            http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
+        }
+        http.start();
+        toClose.push(http);
+        LOG.info("OpenHQM {} running: {} on {}, queue {} ({}), {}", version, command.word(), http.address(),
+                config.queue().type(), config.queue().requestQueueName(),
+                command.runsWorkers() ? (config.proxy().enabled() ? "proxy to HTTP endpoints"
+                        : "processor " + config.worker().processor()) : "no workers");
+    }
+
+    private Handler handler(ServerConfig config, PluginRegistry registry, ServerPluginContext context) {
+        if (config.proxy().enabled()) {
+            Egress egress = registry.createEgress(config.proxy().type(), config.proxy().block(), context);
+            toClose.push(egress);
+            return egress::send;
+        }
+        String type = config.worker().processor();
+        Processor processor = registry.createProcessor(type, config.processors().getOrDefault(type,
+                io.openhqm.server.config.TypesafePluginConfig.empty("processors." + type)), context);
+        toClose.push(processor);
+        return processor::process;
+    }
+
+    private static void bindJvmMetrics(MeterRegistry meters) {
+        new ClassLoaderMetrics().bindTo(meters);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+    }
+
+    private static String hostName() {
+        String fromEnv = System.getenv("HOSTNAME");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    public InetSocketAddress address() {
+        return http.address();
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    public Queue queue() {
+        return queue;
+    }
+
+    public ResultStore results() {
+        return results;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (http != null) {
+            http.stopAccepting();
+        }
+        while (!toClose.isEmpty()) {
+            AutoCloseable next = toClose.pop();
+            try {
+                next.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", next.getClass().getSimpleName(), e.toString());
+            }
+        }
+        meters.close();
+    }
+}

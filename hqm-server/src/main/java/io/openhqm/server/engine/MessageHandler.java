@@ -1,0 +1,198 @@
+package io.openhqm.server.engine;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.processing.Attempt;
+import io.openhqm.api.processing.Outcome;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Processes one delivery: skips it if its result is already stored, marks it PROCESSING, runs the handler
+ * within the message's timeout, stores the outcome, and only then settles the delivery (ack, retry with
+ * backoff, dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
+ */
+public final class MessageHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
+    private static final Duration STORE_FAILURE_DELAY = Duration.ofSeconds(1);
+
+    private final Handler handler;
+    private final ResultStore results;
+    private final RetryPolicy retryPolicy;
+    private final Duration defaultTimeout;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hqm-attempt-", 0).factory());
+
+    public MessageHandler(Handler handler, ResultStore results, RetryPolicy retryPolicy, Duration defaultTimeout,
+                          Clock clock, MeterRegistry meters) {
+        this.handler = handler;
+        this.results = results;
+        this.retryPolicy = retryPolicy;
+        this.defaultTimeout = defaultTimeout;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public void handle(Delivery delivery) {
+        Message message = delivery.message();
+        MDC.put("correlation_id", message.correlationId());
+        try {
+            Optional<RequestRecord> existing = await(results.get(message.correlationId()));
+            if (existing.isPresent() && existing.get().status().isTerminal()) {
+                LOG.info("already {}; acknowledging the redelivered message without processing it again",
+                        existing.get().status());
+                delivery.ack();
+                return;
+            }
+            RequestRecord processing = existing
+                    .orElseGet(() -> RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(),
+                            null))
+                    .processing(delivery.attempt(), clock.instant());
+            await(results.put(processing));
+            run(delivery, processing);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handBack(delivery);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record the outcome ({}); the message will be delivered again", describe(e));
+            try {
+                delivery.defer(STORE_FAILURE_DELAY);
+            } catch (RuntimeException deferFailed) {
+                LOG.warn("could not hand the message back ({}); it is redelivered after the visibility timeout",
+                        describe(deferFailed));
+            }
+        } finally {
+            MDC.remove("correlation_id");
+        }
+    }
+
+    private void run(Delivery delivery, RequestRecord processing) throws InterruptedException {
+        Message message = delivery.message();
+        Duration timeout = message.metadata().timeout() != null ? message.metadata().timeout() : defaultTimeout;
+        Attempt attempt = new Attempt(delivery.attempt(), clock.instant().plus(timeout));
+        long started = System.nanoTime();
+        Future<Outcome> running = attempts.submit(() -> handler.handle(message, attempt));
+        Outcome outcome;
+        try {
+            outcome = running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            long ms = elapsedMs(started);
+            String error = "processing exceeded the timeout of " + timeout.toMillis() + " ms";
+            finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()), "timeout",
+                    started);
+            return;
+        } catch (ExecutionException e) {
+            outcome = classify(e.getCause());
+        } catch (InterruptedException e) {
+            running.cancel(true);
+            throw e;
+        }
+        long ms = elapsedMs(started);
+        switch (outcome) {
+            case Outcome.Completed c -> {
+                await(results.put(processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant())));
+                delivery.ack();
+                record("completed", started);
+                LOG.info("completed in {} ms (attempt {})", ms, delivery.attempt());
+            }
+            case Outcome.Failed f -> finish(delivery,
+                    processing.finished(Status.FAILED, f.reply(), f.error(), ms, clock.instant()), "failed", started);
+            case Outcome.Retry r -> {
+                if (retryPolicy.mayRetry(delivery.attempt())) {
+                    Duration delay = retryPolicy.delayAfter(delivery.attempt(), r.after());
+                    await(results.put(processing.waitingForRetry(r.error(), clock.instant())));
+                    delivery.retry(delay, r.error());
+                    record("retry", started);
+                    LOG.info("attempt {} failed ({}); retrying in {} ms", delivery.attempt(), r.error(),
+                            delay.toMillis());
+                } else {
+                    String error = r.error() + " (gave up after " + delivery.attempt() + " attempts)";
+                    finish(delivery, processing.finished(Status.FAILED, null, error, ms, clock.instant()),
+                            "max_retries", started);
+                }
+            }
+            case Outcome.Deferred d -> {
+                await(results.put(processing.waitingForRetry(d.reason(), clock.instant())));
+                delivery.defer(d.after());
+                record("deferred", started);
+                LOG.debug("deferred for {} ms: {}", d.after().toMillis(), d.reason());
+            }
+        }
+    }
+
+    /** Stores a terminal failure, then moves the message to the dead-letter queue. */
+    private void finish(Delivery delivery, RequestRecord terminal, String reason, long started)
+            throws InterruptedException {
+        await(results.put(terminal));
+        delivery.deadLetter(terminal.error());
+        record(reason, started);
+        Counter.builder("openhqm.queue.dlq").tag("reason", reason).register(meters).increment();
+        LOG.warn("{} after {} attempt(s): {}; moved to the dead-letter queue", terminal.status(),
+                delivery.attempt(), terminal.error());
+    }
+
+    private static Outcome classify(Throwable failure) {
+        if (failure instanceof HqmException e && e.isRetryable()) {
+            return new Outcome.Retry(describe(e), null);
+        }
+        return new Outcome.Failed(describe(failure), null);
+    }
+
+    private void handBack(Delivery delivery) {
+        try {
+            delivery.defer(Duration.ZERO);
+            LOG.info("handed back unfinished at shutdown");
+        } catch (RuntimeException e) {
+            LOG.warn("could not hand back at shutdown ({}); it is redelivered after a restart", describe(e));
+        }
+    }
+
+    private void record(String status, long started) {
+        Timer.builder("openhqm.worker.processing.duration").tag("status", status).register(meters)
+                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+
+    private static long elapsedMs(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws InterruptedException {
+        try {
+            return stage.toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new CompletionException(e.getCause());
+        }
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    /** Stops attempts still running (interrupting them). */
+    void shutdownNow() {
+        attempts.shutdownNow();
+    }
+}

@@ -1,0 +1,161 @@
+package io.openhqm.server.engine;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueConsumer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs up to {@code count} messages at once, each on its own virtual thread. One dispatcher polls the queue
+ * for as many messages as there are free workers (at most {@code pollBatch} per poll). A message waiting
+ * for a retry sits in the queue, not in a worker, so it never blocks others.
+ *
+ * <p>{@link #close()} stops polling, lets running messages finish within the grace period, then interrupts
+ * the rest, which hand their messages back to the queue.
+ */
+public final class WorkerEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerEngine.class);
+    private static final Duration POLL_WAIT = Duration.ofMillis(500);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final Queue queue;
+    private final MessageHandler handler;
+    private final int count;
+    private final int pollBatch;
+    private final Duration shutdownGrace;
+    private final Semaphore free;
+    private final Map<Delivery, Thread> inFlight = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hqm-worker-", 0).factory());
+    private volatile boolean running;
+    private Thread dispatcher;
+    private QueueConsumer consumer;
+
+    public WorkerEngine(Queue queue, MessageHandler handler, int count, int pollBatch, Duration shutdownGrace,
+                        MeterRegistry meters) {
+        this.queue = queue;
+        this.handler = handler;
+        this.count = count;
+        this.pollBatch = pollBatch;
+        this.shutdownGrace = shutdownGrace;
+        this.free = new Semaphore(count);
+        Gauge.builder("openhqm.worker.active", inFlight, Map::size)
+                .description("Messages being processed now").register(meters);
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        consumer = queue.consumer("workers");
+        running = true;
+        dispatcher = Thread.ofPlatform().name("hqm-dispatcher").daemon(false).start(this::dispatch);
+        LOG.info("workers started: {} concurrent, polling up to {} at a time", count, pollBatch);
+    }
+
+    private void dispatch() {
+        Duration backoff = Duration.ofMillis(100);
+        while (running) {
+            int wanted;
+            try {
+                free.acquire();
+                wanted = 1 + free.drainPermits();
+                if (wanted > pollBatch) {
+                    free.release(wanted - pollBatch);
+                    wanted = pollBatch;
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+            List<Delivery> deliveries;
+            try {
+                deliveries = consumer.poll(wanted, POLL_WAIT);
+                backoff = Duration.ofMillis(100);
+            } catch (InterruptedException e) {
+                free.release(wanted);
+                break;
+            } catch (RuntimeException e) {
+                free.release(wanted);
+                LOG.warn("cannot read from the queue ({}); retrying in {} ms", MessageHandler.describe(e),
+                        backoff.toMillis());
+                if (!sleep(backoff)) {
+                    break;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                continue;
+            }
+            free.release(wanted - deliveries.size());
+            for (Delivery delivery : deliveries) {
+                workers.execute(() -> {
+                    inFlight.put(delivery, Thread.currentThread());
+                    try {
+                        handler.handle(delivery);
+                    } finally {
+                        inFlight.remove(delivery);
+                        free.release();
+                    }
+                });
+            }
+        }
+    }
+
+    private boolean sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+            return running;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Messages being processed now. */
+    public int active() {
+        return inFlight.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        try {
+            dispatcher.join(POLL_WAIT.multipliedBy(4).toMillis());
+            if (dispatcher.isAlive()) {
+                dispatcher.interrupt();
+                dispatcher.join();
+            }
+            if (!free.tryAcquire(count, shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} message(s) still running after the shutdown grace of {} s; handing them back",
+                        inFlight.size(), shutdownGrace.toSeconds());
+                inFlight.values().forEach(Thread::interrupt);
+                if (!free.tryAcquire(count, 10, TimeUnit.SECONDS)) {
+                    LOG.warn("{} message(s) did not stop; they are redelivered after a restart", inFlight.size());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            handler.shutdownNow();
+            workers.shutdownNow();
+            try {
+                consumer.close();
+            } catch (HqmException e) {
+                LOG.warn("closing the queue consumer failed: {}", e.getMessage());
+            }
+        }
+        LOG.info("workers stopped");
+    }
+}

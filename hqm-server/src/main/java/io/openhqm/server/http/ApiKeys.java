@@ -1,0 +1,66 @@
+package io.openhqm.server.http;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Ingress authentication by API key ({@code server.auth.api_keys}). A request presents its key in
+ * {@code X-API-Key} or as {@code Authorization: Bearer <key>}; its owner token is a digest of the key, so
+ * results are readable only with the key that submitted them, and keys are never stored.
+ */
+final class ApiKeys {
+    static final String NO_OWNER = null;
+
+    private final List<byte[]> digests;
+
+    ApiKeys(List<String> keys) {
+        this.digests = keys.stream().map(ApiKeys::digest).toList();
+    }
+
+    boolean enabled() {
+        return !digests.isEmpty();
+    }
+
+    /**
+     * The owner token of the request's key; {@code null} when authentication is off.
+     *
+     * @throws SecurityException when authentication is on and the key is missing or unknown
+     */
+    String owner(HttpServerExchange exchange) {
+        if (!enabled()) {
+            return NO_OWNER;
+        }
+        String key = exchange.getRequestHeaders().getFirst("X-API-Key");
+        if (key == null) {
+            String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                key = authorization.substring(7).trim();
+            }
+        }
+        if (key == null || key.isEmpty()) {
+            throw new SecurityException("This server requires an API key in X-API-Key or Authorization: Bearer.");
+        }
+        byte[] presented = digest(key);
+        boolean known = false;
+        for (byte[] digest : digests) {
+            known |= MessageDigest.isEqual(digest, presented);
+        }
+        if (!known) {
+            throw new SecurityException("The API key is not valid.");
+        }
+        return HexFormat.of().formatHex(presented, 0, 16);
+    }
+
+    static byte[] digest(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.openhqm.server.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Counts and times every request by method, route template (never the raw path) and status:
+ * {@code openhqm_api_requests_total} and {@code openhqm_api_request_duration_seconds}.
+ */
+final class RouteMetrics {
+    private final MeterRegistry meters;
+
+    RouteMetrics(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    HttpHandler wrap(String route, HttpHandler next) {
+        return exchange -> {
+            long started = System.nanoTime();
+            exchange.addExchangeCompleteListener((done, nextListener) -> {
+                try {
+                    record(done, route, started);
+                } finally {
+                    nextListener.proceed();
+                }
+            });
+            next.handleRequest(exchange);
+        };
+    }
+
+    private void record(HttpServerExchange exchange, String route, long started) {
+        String method = exchange.getRequestMethod().toString();
+        Counter.builder("openhqm.api.requests").tag("method", method).tag("route", route)
+                .tag("status", Integer.toString(exchange.getStatusCode())).register(meters).increment();
+        Timer.builder("openhqm.api.request.duration").tag("method", method).tag("route", route)
+                .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+}

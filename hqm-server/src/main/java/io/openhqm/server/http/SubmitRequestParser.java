@@ -1,0 +1,189 @@
+package io.openhqm.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.openhqm.api.message.MessageMetadata;
+import io.openhqm.server.ingress.Submission;
+import io.openhqm.server.ingress.Submissions;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a {@code POST /api/v1/submit} request into a {@link Submission}, or a {@link Problem} naming the bad
+ * field. Forwarded headers are those listed in {@code proxy.forward_headers}, never hop-by-hop ones.
+ */
+final class SubmitRequestParser {
+    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
+            "content-length");
+    private static final Set<String> TOP_LEVEL = Set.of("payload", "headers", "metadata");
+    private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method");
+    private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
+    private static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+    /** A parse failure carrying the problem to answer with. */
+    static final class Invalid extends Exception {
+        final Problem problem;
+
+        Invalid(Problem problem) {
+            super(problem.detail(), null, false, false);
+            this.problem = problem;
+        }
+    }
+
+    private final Set<String> forwardHeaders;
+
+    SubmitRequestParser(List<String> forwardHeaders) {
+        this.forwardHeaders = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+    }
+
+    Submission parse(HttpServerExchange exchange, byte[] raw, String owner) throws Invalid {
+        JsonNode root;
+        try {
+            root = Json.parse(raw);
+        } catch (JsonProcessingException e) {
+            throw new Invalid(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")."));
+        } catch (IOException e) {
+            throw new Invalid(Problem.badRequest("The body could not be read."));
+        }
+        if (root == null || !root.isObject()) {
+            throw new Invalid(Problem.badRequest(
+                    "The body must be a JSON object like {\"payload\": {...}, \"metadata\": {...}}."));
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!TOP_LEVEL.contains(name)) {
+                throw new Invalid(Problem.invalid(name, "Unknown field \"" + name
+                        + "\"; the body accepts payload, headers and metadata."));
+            }
+        }
+        JsonNode payload = root.get("payload");
+        if (payload == null) {
+            throw new Invalid(Problem.invalid("payload", "The field \"payload\" is required."));
+        }
+        Map<String, String> headers = forwarded(exchange);
+        JsonNode given = root.get("headers");
+        if (given != null && !given.isNull()) {
+            if (!given.isObject()) {
+                throw new Invalid(Problem.invalid("headers", "\"headers\" must be an object of strings."));
+            }
+            for (var entry : given.properties()) {
+                if (!entry.getValue().isTextual()) {
+                    throw new Invalid(Problem.invalid("headers." + entry.getKey(),
+                            "Header values must be strings."));
+                }
+                String name = entry.getKey().toLowerCase(Locale.ROOT);
+                if (!HOP_BY_HOP.contains(name)) {
+                    headers.put(name, entry.getValue().textValue());
+                }
+            }
+        }
+        JsonNode metadata = root.get("metadata");
+        int priority = 0;
+        Duration timeout = null;
+        String endpoint = null;
+        String method = null;
+        if (metadata != null && !metadata.isNull()) {
+            if (!metadata.isObject()) {
+                throw new Invalid(Problem.invalid("metadata", "\"metadata\" must be an object."));
+            }
+            for (Iterator<String> names = metadata.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!METADATA.contains(name)) {
+                    throw new Invalid(Problem.invalid("metadata." + name, "Unknown metadata field \"" + name
+                            + "\"; accepted: priority, timeout, endpoint, method."));
+                }
+            }
+            priority = priority(metadata.get("priority"));
+            timeout = timeout(metadata.get("timeout"));
+            endpoint = text(metadata.get("endpoint"), "metadata.endpoint");
+            method = text(metadata.get("method"), "metadata.method");
+            if (method != null) {
+                method = method.toUpperCase(Locale.ROOT);
+                if (!METHOD.matcher(method).matches()) {
+                    throw new Invalid(Problem.invalid("metadata.method", "\"" + method + "\" is not an HTTP method."));
+                }
+            }
+        }
+        String requestedId = exchange.getRequestHeaders().getFirst("X-Correlation-ID");
+        if (requestedId != null && !Submissions.isWellFormedId(requestedId)) {
+            throw new Invalid(new Problem(400, "bad-request", "Bad request", "X-Correlation-ID must be 1-128"
+                    + " characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit.",
+                    "X-Correlation-ID"));
+        }
+        String idempotencyKey = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw new Invalid(new Problem(400, "bad-request", "Bad request",
+                    "Idempotency-Key must be 1-255 characters.", "Idempotency-Key"));
+        }
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        String fingerprint = HexFormat.of().formatHex(ApiKeys.digest(new String(raw,
+                java.nio.charset.StandardCharsets.UTF_8)));
+        return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
+                idempotencyKey, owner, fingerprint);
+    }
+
+    private Map<String, String> forwarded(HttpServerExchange exchange) {
+        Map<String, String> headers = new HashMap<>();
+        if (forwardHeaders.isEmpty()) {
+            return headers;
+        }
+        for (HeaderValues values : exchange.getRequestHeaders()) {
+            String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
+            if (forwardHeaders.contains(name) && !HOP_BY_HOP.contains(name)) {
+                headers.put(name, String.join(", ", values));
+            }
+        }
+        return headers;
+    }
+
+    private static int priority(JsonNode node) throws Invalid {
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (!node.isIntegralNumber() || node.asLong() < MessageMetadata.MIN_PRIORITY
+                || node.asLong() > MessageMetadata.MAX_PRIORITY) {
+            throw new Invalid(Problem.invalid("metadata.priority",
+                    "metadata.priority must be a whole number from 0 to 9, was " + node + "."));
+        }
+        return node.asInt();
+    }
+
+    private static Duration timeout(JsonNode node) throws Invalid {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > MAX_TIMEOUT_SECONDS) {
+            throw new Invalid(Problem.invalid("metadata.timeout",
+                    "metadata.timeout must be a number of seconds greater than 0 and at most " + MAX_TIMEOUT_SECONDS
+                            + ", was " + node + "."));
+        }
+        return Duration.ofMillis(Math.round(node.asDouble() * 1000));
+    }
+
+    private static String text(JsonNode node, String field) throws Invalid {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() || node.textValue().isBlank()) {
+            throw new Invalid(Problem.invalid(field, field + " must be a non-empty string, was " + node + "."));
+        }
+        return node.textValue();
+    }
+}

@@ -1,0 +1,79 @@
+package io.openhqm.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.openhqm.api.result.Reply;
+import io.openhqm.api.result.RequestRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** The JSON shapes of the HTTP API (CONTRACT §3). */
+final class Views {
+    private Views() {
+    }
+
+    static Map<String, Object> accepted(RequestRecord record) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("correlation_id", record.correlationId());
+        view.put("status", record.status().name());
+        view.put("submitted_at", time(record.submittedAt()));
+        return view;
+    }
+
+    static Map<String, Object> status(RequestRecord record) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("correlation_id", record.correlationId());
+        view.put("status", record.status().name());
+        view.put("submitted_at", time(record.submittedAt()));
+        view.put("updated_at", time(record.updatedAt()));
+        view.put("attempts", record.attempts());
+        if (record.error() != null) {
+            view.put("error", record.error());
+        }
+        return view;
+    }
+
+    static Map<String, Object> response(RequestRecord record) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("correlation_id", record.correlationId());
+        view.put("status", record.status().name());
+        Reply reply = record.status().isTerminal() ? record.reply() : null;
+        view.put("result", reply == null ? null : result(reply, view));
+        view.put("headers", reply == null ? Map.of() : reply.headers());
+        view.put("status_code", reply == null ? null : reply.statusCode());
+        view.put("error", record.status().isTerminal() ? record.error() : null);
+        view.put("processing_time_ms", record.processingTimeMs());
+        view.put("completed_at", time(record.completedAt()));
+        return view;
+    }
+
+    private static Object result(Reply reply, Map<String, Object> view) {
+        if (isJson(reply.contentType()) && reply.body().length > 0) {
+            try {
+                JsonNode node = Json.parse(reply.body());
+                if (node != null) {
+                    return node;
+                }
+            } catch (IOException notJson) {
+                // returned as text below
+            }
+        }
+        view.put("content_type", reply.contentType());
+        return new String(reply.body(), StandardCharsets.UTF_8);
+    }
+
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT).split(";", 2)[0].trim();
+        return type.equals("application/json") || type.endsWith("+json");
+    }
+
+    private static String time(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

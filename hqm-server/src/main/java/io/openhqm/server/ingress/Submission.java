@@ -1,0 +1,24 @@
+package io.openhqm.server.ingress;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A request to queue a message, as a driving adapter (the HTTP listener) parsed it.
+ *
+ * @param body           the payload bytes
+ * @param contentType    their media type
+ * @param headers        headers to carry with the message (already filtered; names lower-case)
+ * @param endpoint       requested endpoint name, or {@code null}
+ * @param method         requested HTTP method, or {@code null}
+ * @param priority       0-9
+ * @param timeout        processing timeout, or {@code null} for the default
+ * @param requestedId    a client-chosen correlation id ({@code X-Correlation-ID}), or {@code null}
+ * @param idempotencyKey the {@code Idempotency-Key}, or {@code null}
+ * @param owner          who submits (a digest of the API key), or {@code null}
+ * @param fingerprint    a digest of the whole request, to tell idempotent replays from conflicting reuse
+ */
+public record Submission(byte[] body, String contentType, Map<String, String> headers, String endpoint,
+                         String method, int priority, Duration timeout, String requestedId, String idempotencyKey,
+                         String owner, String fingerprint) {
+}

@@ -1,0 +1,101 @@
+package io.openhqm.server.plugin;
+
+import io.openhqm.api.Health;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.queue.AttemptFailure;
+import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueConsumer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** A plugin's queue, every call entered with the plugin's class loader as context class loader. */
+record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
+
+    @Override
+    public CompletionStage<Void> publish(Message message) {
+        return ContextClassLoader.supply(loader, () -> queue.publish(message));
+    }
+
+    @Override
+    public QueueConsumer consumer(String name) {
+        return new Consumer(ContextClassLoader.supply(loader, () -> queue.consumer(name)), loader);
+    }
+
+    @Override
+    public long depth() {
+        return ContextClassLoader.supply(loader, queue::depth);
+    }
+
+    @Override
+    public Health health() {
+        return ContextClassLoader.supply(loader, queue::health);
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int limit) {
+        return ContextClassLoader.supply(loader, () -> queue.deadLetters(limit));
+    }
+
+    @Override
+    public long deadLetterCount() {
+        return ContextClassLoader.supply(loader, queue::deadLetterCount);
+    }
+
+    @Override
+    public void close() {
+        ContextClassLoader.run(loader, queue::close);
+    }
+
+    private record Consumer(QueueConsumer consumer, ClassLoader loader) implements QueueConsumer {
+        @Override
+        public List<Delivery> poll(int max, Duration maxWait) throws InterruptedException {
+            List<Delivery> deliveries = ContextClassLoader.interruptible(loader, () -> consumer.poll(max, maxWait));
+            return deliveries.stream().<Delivery>map(d -> new IsolatedDelivery(d, loader)).toList();
+        }
+
+        @Override
+        public void close() {
+            ContextClassLoader.run(loader, consumer::close);
+        }
+    }
+
+    private record IsolatedDelivery(Delivery delivery, ClassLoader loader) implements Delivery {
+        @Override
+        public Message message() {
+            return delivery.message();
+        }
+
+        @Override
+        public int attempt() {
+            return delivery.attempt();
+        }
+
+        @Override
+        public List<AttemptFailure> history() {
+            return delivery.history();
+        }
+
+        @Override
+        public void ack() {
+            ContextClassLoader.run(loader, delivery::ack);
+        }
+
+        @Override
+        public void retry(Duration delay, String error) {
+            ContextClassLoader.run(loader, () -> delivery.retry(delay, error));
+        }
+
+        @Override
+        public void defer(Duration delay) {
+            ContextClassLoader.run(loader, () -> delivery.defer(delay));
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            ContextClassLoader.run(loader, () -> delivery.deadLetter(reason));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.openhqm.server.plugin;
+
+import io.openhqm.api.Health;
+import io.openhqm.api.result.IdempotencyClaim;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** A plugin's result store, every call entered with the plugin's class loader as context class loader. */
+record IsolatedResultStore(ResultStore store, ClassLoader loader) implements ResultStore {
+
+    @Override
+    public CompletionStage<Void> put(RequestRecord record) {
+        return ContextClassLoader.supply(loader, () -> store.put(record));
+    }
+
+    @Override
+    public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
+        return ContextClassLoader.supply(loader, () -> store.get(correlationId));
+    }
+
+    @Override
+    public CompletionStage<Optional<RequestRecord>> awaitTerminal(String correlationId, Duration maxWait) {
+        return ContextClassLoader.supply(loader, () -> store.awaitTerminal(correlationId, maxWait));
+    }
+
+    @Override
+    public CompletionStage<IdempotencyClaim> claimIdempotencyKey(IdempotencyClaim claim) {
+        return ContextClassLoader.supply(loader, () -> store.claimIdempotencyKey(claim));
+    }
+
+    @Override
+    public Health health() {
+        return ContextClassLoader.supply(loader, store::health);
+    }
+
+    @Override
+    public void close() {
+        ContextClassLoader.run(loader, store::close);
+    }
+}

@@ -1,0 +1,152 @@
+package io.openhqm.server.plugin;
+
+import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginConfig;
+import io.openhqm.api.PluginContext;
+import io.openhqm.api.processing.Egress;
+import io.openhqm.api.processing.EgressFactory;
+import io.openhqm.api.processing.Processor;
+import io.openhqm.api.processing.ProcessorFactory;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueFactory;
+import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.result.ResultSettings;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.ResultStoreFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The factories of all loaded plugins by port and type, and the one place that creates adapters from them.
+ * Every adapter it returns enters plugin code with the plugin's class loader as context class loader.
+ */
+public final class PluginRegistry {
+
+    /** A factory with the plugin it came from. */
+    private record Registered<F>(F factory, LoadedPlugin plugin) {
+    }
+
+    /** One line of the {@code plugins} listing. */
+    public record Provided(String port, String type, LoadedPlugin plugin) {
+    }
+
+    private final List<LoadedPlugin> plugins;
+    private final Map<String, Registered<QueueFactory>> queues = new LinkedHashMap<>();
+    private final Map<String, Registered<ResultStoreFactory>> resultStores = new LinkedHashMap<>();
+    private final Map<String, Registered<ProcessorFactory>> processors = new LinkedHashMap<>();
+    private final Map<String, Registered<EgressFactory>> egresses = new LinkedHashMap<>();
+
+    /**
+     * @throws HqmException of kind CONFIG naming every type provided twice and where
+     */
+    public PluginRegistry(List<LoadedPlugin> plugins) {
+        this.plugins = List.copyOf(plugins);
+        List<String> problems = new ArrayList<>();
+        for (LoadedPlugin loaded : plugins) {
+            var p = loaded.plugin();
+            ContextClassLoader.run(loaded.loader(), () -> {
+                register("queue", queues, p.queueFactories(), QueueFactory::type, loaded, problems);
+                register("result store", resultStores, p.resultStoreFactories(), ResultStoreFactory::type, loaded,
+                        problems);
+                register("processor", processors, p.processorFactories(), ProcessorFactory::type, loaded, problems);
+                register("egress", egresses, p.egressFactories(), EgressFactory::type, loaded, problems);
+            });
+        }
+        if (!problems.isEmpty()) {
+            throw new HqmException(problems);
+        }
+    }
+
+    private static <F> void register(String port, Map<String, Registered<F>> into, List<F> factories,
+                                     Function<F, String> type, LoadedPlugin plugin, List<String> problems) {
+        for (F factory : factories) {
+            String name = type.apply(factory);
+            Registered<F> earlier = into.putIfAbsent(name, new Registered<>(factory, plugin));
+            if (earlier != null) {
+                problems.add(port + " type \"" + name + "\" is provided twice: by " + earlier.plugin().origin()
+                        + " and by " + plugin.origin() + "; remove one of the two plugin folders.");
+            }
+        }
+    }
+
+    public List<LoadedPlugin> plugins() {
+        return plugins;
+    }
+
+    public List<Provided> provided() {
+        List<Provided> all = new ArrayList<>();
+        queues.forEach((t, r) -> all.add(new Provided("queue", t, r.plugin())));
+        resultStores.forEach((t, r) -> all.add(new Provided("result store", t, r.plugin())));
+        processors.forEach((t, r) -> all.add(new Provided("processor", t, r.plugin())));
+        egresses.forEach((t, r) -> all.add(new Provided("egress", t, r.plugin())));
+        return all;
+    }
+
+    public boolean hasQueue(String type) {
+        return queues.containsKey(type);
+    }
+
+    public boolean hasResultStore(String type) {
+        return resultStores.containsKey(type);
+    }
+
+    public boolean hasProcessor(String type) {
+        return processors.containsKey(type);
+    }
+
+    public boolean hasEgress(String type) {
+        return egresses.containsKey(type);
+    }
+
+    public Queue createQueue(String type, PluginConfig config, QueueSettings settings, PluginContext context) {
+        Registered<QueueFactory> r = find(queues, type, "queue.type", "queue");
+        ClassLoader loader = r.plugin().loader();
+        return new IsolatedQueue(ContextClassLoader.supply(loader, () -> r.factory().create(config, settings, context)),
+                loader);
+    }
+
+    public ResultStore createResultStore(String type, PluginConfig config, ResultSettings settings,
+                                         PluginContext context) {
+        Registered<ResultStoreFactory> r = find(resultStores, type, "results.type", "result store");
+        ClassLoader loader = r.plugin().loader();
+        return new IsolatedResultStore(
+                ContextClassLoader.supply(loader, () -> r.factory().create(config, settings, context)), loader);
+    }
+
+    public Processor createProcessor(String type, PluginConfig config, PluginContext context) {
+        Registered<ProcessorFactory> r = find(processors, type, "worker.processor", "processor");
+        ClassLoader loader = r.plugin().loader();
+        return new IsolatedProcessor(ContextClassLoader.supply(loader, () -> r.factory().create(config, context)),
+                loader);
+    }
+
+    public Egress createEgress(String type, PluginConfig config, PluginContext context) {
+        Registered<EgressFactory> r = find(egresses, type, "proxy.type", "egress");
+        ClassLoader loader = r.plugin().loader();
+        return new IsolatedEgress(ContextClassLoader.supply(loader, () -> r.factory().create(config, context)), loader);
+    }
+
+    /** The sentence for a type no plugin provides, naming the key and what is available. */
+    public String missing(String key, String port, String type) {
+        Map<String, ?> available = switch (port) {
+            case "queue" -> queues;
+            case "result store" -> resultStores;
+            case "processor" -> processors;
+            default -> egresses;
+        };
+        return key + ": no plugin provides " + port + " type \"" + type + "\" (available: "
+                + (available.isEmpty() ? "none" : String.join(", ", available.keySet()))
+                + "); put the plugin's folder into the plugins directory or fix the name.";
+    }
+
+    private <F> Registered<F> find(Map<String, Registered<F>> from, String type, String key, String port) {
+        Registered<F> r = from.get(type);
+        if (r == null) {
+            throw HqmException.config(missing(key, port, type));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,48 @@
+package io.openhqm.server.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The boundaries of STYLE.md §9, checked on every build. */
+@AnalyzeClasses(packages = "io.openhqm", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule SPI_DEPENDS_ON_NOTHING_OF_OURS = classes().that().resideInAPackage("io.openhqm.api..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.openhqm.api..", "java..",
+                    "io.micrometer.core.instrument..")
+            .as("The SPI depends only on itself, the JDK and Micrometer's API.");
+
+    @ArchTest
+    static final ArchRule ONLY_CONFIG_SEES_TYPESAFE_CONFIG = noClasses().that()
+            .resideOutsideOfPackage("io.openhqm.server.config..")
+            .should().dependOnClassesThat().resideInAPackage("com.typesafe.config..")
+            .as("Only the config package imports Typesafe Config.");
+
+    @ArchTest
+    static final ArchRule ONLY_HTTP_SEES_UNDERTOW = noClasses().that()
+            .resideOutsideOfPackage("io.openhqm.server.http..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")
+            .as("Only the http package imports Undertow.");
+
+    @ArchTest
+    static final ArchRule PLUGINS_SEE_ONLY_THE_SPI = noClasses().that().resideInAPackage("io.openhqm.plugin..")
+            .should().dependOnClassesThat().resideInAPackage("io.openhqm.server..")
+            .as("Plugins compile against the SPI alone, never the server.");
+
+    @ArchTest
+    static final ArchRule ENGINE_SEES_ONLY_THE_SPI = noClasses().that().resideInAPackage("io.openhqm.server.engine..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server.config..",
+                    "io.openhqm.server.http..", "io.openhqm.server.plugin..", "io.openhqm.server.ingress..")
+            .as("The worker engine sees only the SPI.");
+
+    @ArchTest
+    static final ArchRule NO_PACKAGE_CYCLES = slices().matching("io.openhqm.server.(*)..").should().beFreeOfCycles()
+            .as("The server's packages have no cycles.");
+}
