@@ -31,6 +31,12 @@ public record ServerConfig(
         public boolean enabled() {
             return !apiKeys.isEmpty();
         }
+
+        /** Never shows the keys: a logged configuration must not leak them. */
+        @Override
+        public String toString() {
+            return "Auth[apiKeys=" + apiKeys.size() + " key(s), masked]";
+        }
     }
 
     /** {@code management.*}: health and metrics port used in {@code worker} mode. */
@@ -45,33 +51,46 @@ public record ServerConfig(
                                PluginConfig typeConfig) {
     }
 
-    /** {@code results.*}; {@code type} defaults to {@code queue.type}; {@code typeConfig} is {@code queue.<type>}. */
+    /**
+     * {@code results.*}; {@code type} defaults to {@code queue.type}; {@code ttl} is {@code results.ttl_seconds};
+     * {@code typeConfig} is the block {@code queue.<results type>}.
+     */
     public record Results(String type, Duration ttl, PluginConfig typeConfig) {
     }
 
-    /** {@code worker.*}. {@code processor} names the processor type used when proxy is disabled. */
+    /**
+     * {@code worker.*}. {@code timeout} is {@code worker.timeout_seconds}; {@code processor} names the processor
+     * type used when proxy is disabled (its settings are {@code processors.<type>}, if any).
+     */
     public record Worker(int count, Duration timeout, int maxRetries, Duration retryDelayBase,
                          Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch) {
     }
 
     /**
      * {@code proxy.*}. {@code type} selects the egress plugin; {@code defaultEndpoint} is an endpoint name
-     * (a URL given in config is turned into an endpoint named {@code default}); {@code block} is the
-     * whole {@code proxy} block handed to the egress plugin.
+     * (a URL given in config is turned into an endpoint named {@code default}; with no default configured and
+     * exactly one endpoint, that endpoint), or null when messages must name their endpoint. {@code endpoints}
+     * is sorted by name. {@code block} is the whole {@code proxy} block handed to the egress plugin, normalized:
+     * every endpoint has {@code method}, {@code methods}, {@code timeout} and {@code auth_type} filled in (and
+     * {@code auth_header_name} for api_key), and {@code default_endpoint} holds the decided name.
      */
     public record Proxy(boolean enabled, String type, String defaultEndpoint, Map<String, Endpoint> endpoints,
                         List<String> forwardHeaders, List<String> stripHeaders, PluginConfig block) {
     }
 
-    /** {@code proxy.endpoints.<name>}: where a worker may send; {@code methods} are those a client may ask for. */
+    /**
+     * {@code proxy.endpoints.<name>}: where a worker may send. {@code method} is upper case; {@code methods} are
+     * those a client may ask for via {@code metadata.method} and always include {@code method}. Auth and static
+     * headers are in {@link Proxy#block()} for the egress plugin; the core has checked their combinations.
+     */
     public record Endpoint(String name, String url, String method, Set<String> methods, Duration timeout) {
     }
 
-    /** {@code plugins.*}: where plugin folders are. */
+    /** {@code plugins.*}: where plugin folders are; {@code plugins.dir} resolved against the home directory. */
     public record Plugins(Path directory) {
     }
 
-    /** {@code monitoring.*}. */
+    /** {@code monitoring.*}: {@code logLevel} upper case (TRACE..ERROR), {@code logFormat} lower case (json, text). */
     public record Monitoring(String logLevel, String logFormat) {
     }
 }
