@@ -5,6 +5,7 @@ import io.openhqm.server.cli.CommandLine;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ConfigLoader;
 import io.openhqm.server.config.ConfigSources;
+import io.openhqm.server.config.EffectiveConfig;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.plugin.LoadedPlugin;
 import io.openhqm.server.plugin.PluginLoader;
@@ -55,11 +56,12 @@ public final class Main {
             default -> {
             }
         }
-        ConfigLoader loader = new ConfigLoader();
+        EffectiveConfig effective;
         ServerConfig config;
         try {
-            config = loader.load(new ConfigSources(line.home(), line.configFiles(), line.env(), environment,
-                    line.sets()));
+            effective = new ConfigLoader().read(new ConfigSources(line.home(), line.configFiles(), line.env(),
+                    environment, line.sets()));
+            config = effective.serverConfig();
         } catch (HqmException e) {
             report(err, "the configuration is not valid", e.problems());
             return 1;
@@ -83,7 +85,7 @@ public final class Main {
                     report(err, "the configuration is not valid", problems);
                     yield 1;
                 }
-                out.println(loader.renderMasked());
+                out.println(effective.render());
                 yield 0;
             }
             default -> serve(line.command(), config, registry, line.home(), err);

@@ -26,6 +26,7 @@ public final class TestJars {
      */
     public static Path build(Path jar, Map<String, String> sources, Map<String, String> resources, List<Path> classpath)
             throws IOException {
+        Files.createDirectories(jar.getParent());
         Path work = Files.createTempDirectory(jar.getParent(), "src");
         Path classes = Files.createDirectories(work.resolve("classes"));
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--release", "21", "-proc:none"));
@@ -44,7 +45,6 @@ public final class TestJars {
         if (status != 0) {
             throw new IllegalStateException("compilation failed for " + sources.keySet());
         }
-        Files.createDirectories(jar.getParent());
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
              Stream<Path> files = Files.walk(classes)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {

@@ -298,7 +298,7 @@ final class ServerConfigReader {
     }
 
     private Long port(String path) {
-        return whole(path, 1, 65_535);
+        return whole(path, 0, 65_535);
     }
 
     private Long size(String path, long min) {

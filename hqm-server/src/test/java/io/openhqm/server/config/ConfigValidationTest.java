@@ -118,7 +118,7 @@ class ConfigValidationTest {
     void badValuesAreReported() {
         List<String> all = problems(conf("""
                 server.port = 70000
-                management.port = 0
+                management.port = -1
                 worker.count = 0
                 worker.max_retries = -1
                 worker.shutdown_grace = -5s
@@ -133,7 +133,7 @@ class ConfigValidationTest {
                 server.port = null
                 """));
         assertEquals(List.of(
-                "management.port: must be between 1 and 65535, got 0 (in " + file() + " line 2)",
+                "management.port: must be between 0 and 65535, got -1 (in " + file() + " line 2)",
                 "monitoring.log_format: must be one of json, text, got \"xml\" (in " + file() + " line 9)",
                 "monitoring.log_level: must be one of TRACE, DEBUG, INFO, WARN, ERROR, got \"verbose\" (in " + file()
                         + " line 10)",
