@@ -69,6 +69,13 @@ public final class MessageHandler {
                     .orElseGet(() -> RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(),
                             null))
                     .processing(delivery.attempt(), clock.instant());
+            if (!retryPolicy.mayRetry(delivery.attempt() - 1)) {
+                String error = "gave up after " + (delivery.attempt() - 1) + " deliveries that never finished"
+                        + " (the process handling it stopped each time)";
+                finish(delivery, processing.finished(Status.FAILED, null, error, 0, clock.instant()), "max_retries",
+                        System.nanoTime());
+                return;
+            }
             await(results.put(processing));
             run(delivery, processing);
         } catch (InterruptedException e) {
