@@ -1,0 +1,445 @@
+package io.openhqm.plugin.embedded;
+
+import static java.util.Objects.requireNonNull;
+
+import io.openhqm.api.Health;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.queue.AttemptFailure;
+import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.queue.QueueSettings;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded durable queue: one table of messages in the shared SQLite database.
+ *
+ * <p>Leases: {@link QueueConsumer#poll} leases due messages in one write transaction
+ * ({@code UPDATE ... WHERE seq IN (SELECT ... LIMIT n) RETURNING ...}), recording this process's instance id
+ * and a random lease id, and counting the attempt. While a delivery is unsettled and its consumer open, this
+ * queue renews its lease every third of {@code visibility_timeout}, so only a process that died (or stopped
+ * renewing) loses its messages, {@code visibility_timeout} after its last renewal. A queue that starts
+ * releases every lease still held by its own instance id: they belong to the previous run of this process
+ * (unless a queue of the same name is still open on this database in this JVM). Two live processes must
+ * therefore never share an instance id.
+ *
+ * <p>Settling applies only while the delivery still holds its lease (same lease id). A delivery that lost
+ * its lease (it expired and another consumer took the message) settles as a no-op with a warning: the
+ * current holder decides; at-least-once. A lease that expired but was not taken yet still matches, so a
+ * late ack then removes the message.
+ */
+final class EmbeddedQueue implements Queue {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedQueue.class);
+
+    private static final String INSERT_SQL = "INSERT INTO messages (queue, " + MessageRows.COLUMNS
+            + ", visible_at) VALUES (?, " + MessageRows.PLACEHOLDERS + ", ?)";
+    private static final String LEASE_SQL = "UPDATE messages SET lease_owner = ?, lease_id = ?, visible_at = ?, "
+            + "attempt = attempt + 1 WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ? "
+            + "ORDER BY priority DESC, seq LIMIT ?) RETURNING seq, attempt, history, " + MessageRows.COLUMNS;
+    private static final String NEXT_VISIBLE_SQL = "SELECT MIN(visible_at) FROM messages WHERE queue = ?";
+    private static final String RELEASE_OWNER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+            + "visible_at = ? WHERE queue = ? AND lease_owner = ?";
+    private static final String RENEW_SQL = "UPDATE messages SET visible_at = ? WHERE seq = ? AND lease_id = ?";
+    private static final String ACK_SQL = "DELETE FROM messages WHERE seq = ? AND lease_id = ?";
+    private static final String RETRY_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+            + "visible_at = ?, history = ? WHERE seq = ? AND lease_id = ?";
+    private static final String DEFER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+            + "visible_at = ?, attempt = attempt - 1 WHERE seq = ? AND lease_id = ?";
+    private static final String DEAD_LETTER_SQL = "INSERT INTO dead_letters (queue, source_queue, "
+            + MessageRows.COLUMNS + ", attempt, history, reason, dead_lettered_at_ns) SELECT ?, queue, "
+            + MessageRows.COLUMNS + ", attempt, history, ?, ? FROM messages WHERE seq = ? AND lease_id = ?";
+    private static final String DELETE_SQL = "DELETE FROM messages WHERE seq = ?";
+    private static final String COUNT_SQL = "SELECT n FROM counters WHERE name = ?";
+    private static final String DEAD_LETTERS_SQL = "SELECT reason, history, dead_lettered_at_ns, "
+            + MessageRows.COLUMNS + " FROM dead_letters WHERE queue = ? ORDER BY id LIMIT ?";
+
+    /** One leased row. */
+    record Leased(long seq, int attempt, List<AttemptFailure> history, Message message) {
+    }
+
+    /** What one lease transaction returned, and when the next message becomes visible if none was due. */
+    record LeaseResult(long leaseId, List<Leased> rows, Long nextVisibleAt) {
+    }
+
+    private final EmbeddedDatabase database;
+    private final Clock clock;
+    private final String name;
+    private final String deadLetterName;
+    private final String instanceId;
+    private final long visibilityMillis;
+    private final Set<EmbeddedDelivery> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<EmbeddedQueueConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final ScheduledFuture<?> renewal;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile long lastDepth;
+
+    EmbeddedQueue(EmbeddedDatabase database, QueueSettings settings, Clock clock, String instanceId) {
+        this.database = requireNonNull(database, "database is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.name = settings.requestQueueName();
+        this.deadLetterName = settings.deadLetterQueueName();
+        this.instanceId = requireNonNull(instanceId, "instanceId is null");
+        this.visibilityMillis = Math.max(1, database.config().visibilityTimeout().toMillis());
+
+        if (database.openQueue(name)) {
+            try {
+                releaseLeasesOfPreviousRun();
+            } catch (RuntimeException e) {
+                database.closeQueue(name);
+                throw e;
+            }
+        }
+        long period = Math.max(10, visibilityMillis / 3);
+        this.renewal = database.timer().scheduleWithFixedDelay(this::renewLeases, period, period,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** This process restarted, so every lease still recorded for its instance id is stale. */
+    private void releaseLeasesOfPreviousRun() {
+        int released = EmbeddedDatabase.join(database.write(s -> {
+            PreparedStatement ps = s.prepare(RELEASE_OWNER_SQL);
+            ps.setLong(1, clock.millis());
+            ps.setString(2, name);
+            ps.setString(3, instanceId);
+            return ps.executeUpdate();
+        }));
+        if (released > 0) {
+            LOG.info("embedded queue {}: {} message(s) in flight when {} last stopped are due again", name,
+                    released, instanceId);
+            database.messages().signalAll();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> publish(Message message) {
+        requireNonNull(message, "message is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        MessageRows.Encoded encoded;
+        try {
+            encoded = MessageRows.encode(message);
+        } catch (HqmException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> stored = database.write(s -> {
+            PreparedStatement ps = s.prepare(INSERT_SQL);
+            ps.setString(1, name);
+            MessageRows.bind(ps, 2, encoded);
+            ps.setLong(2 + MessageRows.COLUMN_COUNT, clock.millis());
+            ps.executeUpdate();
+            return null;
+        }, message.body().length);
+        stored.thenRun(database.messages()::signalAll);
+        return database.publicly(stored);
+    }
+
+    @Override
+    public QueueConsumer consumer(String consumerName) {
+        requireNonNull(consumerName, "consumerName is null");
+        if (closed.get()) {
+            throw closedException();
+        }
+        EmbeddedQueueConsumer consumer = new EmbeddedQueueConsumer(this, consumerName,
+                database.config().pollInterval(), clock);
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    @Override
+    public long depth() {
+        if (closed.get()) {
+            return lastDepth;
+        }
+        long depth = count("messages:" + name);
+        lastDepth = depth;
+        return depth;
+    }
+
+    @Override
+    public Health health() {
+        if (closed.get() || database.isClosed()) {
+            return Health.down("closed");
+        }
+        if (!database.writerAlive()) {
+            return Health.down("the writer thread of " + database.name() + " stopped");
+        }
+        try {
+            return Health.up("depth " + depth());
+        } catch (HqmException e) {
+            return Health.down(e.getMessage());
+        }
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, was " + limit);
+        }
+        ensureOpen();
+        return EmbeddedDatabase.join(database.read(s -> {
+            PreparedStatement ps = s.prepare(DEAD_LETTERS_SQL);
+            ps.setString(1, deadLetterName);
+            ps.setInt(2, limit);
+            List<DeadLetter> letters = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    letters.add(new DeadLetter(MessageRows.read(rs, 4), rs.getString(1),
+                            JsonCodec.decodeHistory(rs.getString(2)), Columns.instant(rs.getLong(3))));
+                }
+            }
+            return letters;
+        }, "read dead letters"));
+    }
+
+    @Override
+    public long deadLetterCount() {
+        ensureOpen();
+        return count("dead_letters:" + deadLetterName);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        renewal.cancel(false);
+        consumers.forEach(EmbeddedQueueConsumer::close);
+        inFlight.clear();
+        database.messages().signalAll();
+        database.closeQueue(name);
+        database.release();
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    Signal signal() {
+        return database.messages();
+    }
+
+    EmbeddedDatabase database() {
+        return database;
+    }
+
+    void removeConsumer(EmbeddedQueueConsumer consumer) {
+        consumers.remove(consumer);
+        inFlight.removeIf(d -> d.consumer() == consumer);
+    }
+
+    /**
+     * Leases up to {@code max} due messages for {@code consumer}. If the caller is interrupted while the
+     * lease commits, the leased messages are handed back without counting an attempt.
+     */
+    LeaseResult lease(EmbeddedQueueConsumer consumer, int max) throws InterruptedException {
+        long leaseId = ThreadLocalRandom.current().nextLong();
+        CompletableFuture<LeaseResult> leasing = database.write(s -> leaseRows(s, leaseId, max));
+        LeaseResult result;
+        try {
+            result = EmbeddedDatabase.await(leasing);
+        } catch (InterruptedException e) {
+            leasing.thenAccept(this::handBack);
+            throw e;
+        }
+        if (consumer.isClosed() || closed.get()) {
+            handBack(result);
+            return new LeaseResult(leaseId, List.of(), null);
+        }
+        return result;
+    }
+
+    /** Turns leased rows into deliveries whose leases this queue renews until they are settled. */
+    List<Delivery> deliveries(EmbeddedQueueConsumer consumer, LeaseResult result) {
+        List<Delivery> deliveries = new ArrayList<>(result.rows().size());
+        for (Leased row : result.rows()) {
+            EmbeddedDelivery delivery = new EmbeddedDelivery(this, consumer, row.seq(), result.leaseId(),
+                    row.message(), row.attempt(), row.history());
+            inFlight.add(delivery);
+            deliveries.add(delivery);
+        }
+        return deliveries;
+    }
+
+    private LeaseResult leaseRows(SqlSession s, long leaseId, int max) throws SQLException {
+        long now = clock.millis();
+        PreparedStatement ps = s.prepare(LEASE_SQL);
+        ps.setString(1, instanceId);
+        ps.setLong(2, leaseId);
+        ps.setLong(3, now + visibilityMillis);
+        ps.setString(4, name);
+        ps.setLong(5, now);
+        ps.setInt(6, max);
+        List<Leased> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new Leased(rs.getLong(1), rs.getInt(2), JsonCodec.decodeHistory(rs.getString(3)),
+                        MessageRows.read(rs, 4)));
+            }
+        }
+        if (!rows.isEmpty()) {
+            // RETURNING does not keep the subquery's order
+            rows.sort(Comparator.comparingInt((Leased r) -> -r.message().metadata().priority())
+                    .thenComparingLong(Leased::seq));
+            return new LeaseResult(leaseId, rows, null);
+        }
+        PreparedStatement next = s.prepare(NEXT_VISIBLE_SQL);
+        next.setString(1, name);
+        try (ResultSet rs = next.executeQuery()) {
+            return new LeaseResult(leaseId, rows, rs.next() ? Columns.getLong(rs, 1) : null);
+        }
+    }
+
+    private void handBack(LeaseResult result) {
+        if (result.rows().isEmpty()) {
+            return;
+        }
+        database.write(s -> {
+            PreparedStatement ps = s.prepare(DEFER_SQL);
+            for (Leased row : result.rows()) {
+                ps.setLong(1, clock.millis());
+                ps.setLong(2, row.seq());
+                ps.setLong(3, result.leaseId());
+                ps.executeUpdate();
+            }
+            return null;
+        }).whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                LOG.warn("embedded queue {}: could not hand back {} leased message(s); they are redelivered "
+                        + "after the visibility timeout: {}", name, result.rows().size(), failure.getMessage());
+            }
+            database.messages().signalAll();
+        });
+    }
+
+    CompletableFuture<Boolean> ack(EmbeddedDelivery d) {
+        return database.write(s -> {
+            PreparedStatement ps = s.prepare(ACK_SQL);
+            ps.setLong(1, d.seq());
+            ps.setLong(2, d.leaseId());
+            return ps.executeUpdate() == 1;
+        });
+    }
+
+    CompletableFuture<Boolean> retry(EmbeddedDelivery d, Duration delay, String error) {
+        List<AttemptFailure> history = new ArrayList<>(d.history());
+        history.add(new AttemptFailure(d.attempt(), clock.instant(), error));
+        String encoded = JsonCodec.encodeHistory(history);
+        CompletableFuture<Boolean> done = database.write(s -> {
+            PreparedStatement ps = s.prepare(RETRY_SQL);
+            ps.setLong(1, Columns.plusMillis(clock.millis(), delay));
+            ps.setString(2, encoded);
+            ps.setLong(3, d.seq());
+            ps.setLong(4, d.leaseId());
+            return ps.executeUpdate() == 1;
+        });
+        done.thenRun(database.messages()::signalAll);
+        return done;
+    }
+
+    CompletableFuture<Boolean> defer(EmbeddedDelivery d, Duration delay) {
+        CompletableFuture<Boolean> done = database.write(s -> {
+            PreparedStatement ps = s.prepare(DEFER_SQL);
+            ps.setLong(1, Columns.plusMillis(clock.millis(), delay));
+            ps.setLong(2, d.seq());
+            ps.setLong(3, d.leaseId());
+            return ps.executeUpdate() == 1;
+        });
+        done.thenRun(database.messages()::signalAll);
+        return done;
+    }
+
+    CompletableFuture<Boolean> deadLetter(EmbeddedDelivery d, String reason) {
+        long at = Columns.nanos(clock.instant(), "now");
+        return database.write(s -> {
+            PreparedStatement insert = s.prepare(DEAD_LETTER_SQL);
+            insert.setString(1, deadLetterName);
+            insert.setString(2, reason);
+            insert.setLong(3, at);
+            insert.setLong(4, d.seq());
+            insert.setLong(5, d.leaseId());
+            if (insert.executeUpdate() == 0) {
+                return false;
+            }
+            PreparedStatement delete = s.prepare(DELETE_SQL);
+            delete.setLong(1, d.seq());
+            delete.executeUpdate();
+            return true;
+        });
+    }
+
+    void forget(EmbeddedDelivery delivery) {
+        inFlight.remove(delivery);
+    }
+
+    String name() {
+        return name;
+    }
+
+    private void renewLeases() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        List<EmbeddedDelivery> live = List.copyOf(inFlight);
+        database.write(s -> {
+            long until = clock.millis() + visibilityMillis;
+            PreparedStatement ps = s.prepare(RENEW_SQL);
+            List<EmbeddedDelivery> lost = new ArrayList<>();
+            for (EmbeddedDelivery d : live) {
+                ps.setLong(1, until);
+                ps.setLong(2, d.seq());
+                ps.setLong(3, d.leaseId());
+                if (ps.executeUpdate() == 0) {
+                    lost.add(d);
+                }
+            }
+            return lost;
+        }).whenComplete((lost, failure) -> {
+            if (failure != null) {
+                LOG.warn("embedded queue {}: could not renew leases: {}", name, failure.getMessage());
+            } else {
+                // settled meanwhile, or taken over by another process after expiring
+                lost.forEach(inFlight::remove);
+            }
+        });
+    }
+
+    private long count(String counter) {
+        return EmbeddedDatabase.join(database.read(s -> {
+            PreparedStatement ps = s.prepare(COUNT_SQL);
+            ps.setString(1, counter);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        }, "count messages"));
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw closedException();
+        }
+    }
+
+    private HqmException closedException() {
+        return HqmException.transientFailure("embedded queue " + name + " is closed", null);
+    }
+}

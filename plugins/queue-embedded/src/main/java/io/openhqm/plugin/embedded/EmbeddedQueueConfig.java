@@ -1,0 +1,164 @@
+package io.openhqm.plugin.embedded;
+
+import static java.util.Objects.requireNonNull;
+
+import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginConfig;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The block {@code queue.embedded}, parsed and validated once.
+ *
+ * @param block             the block's full name, for error messages (e.g. {@code "queue.embedded"})
+ * @param directory         absolute directory holding {@value #DATABASE_FILE}
+ * @param visibilityTimeout how long a lease held by a process that stopped renewing it (a dead process)
+ *                          keeps its message from being redelivered
+ * @param pollInterval      how often an idle consumer re-reads the database for work published by other
+ *                          processes (work published in this process wakes consumers at once)
+ * @param synchronous       SQLite's {@code synchronous} setting for commits
+ * @param maxBatch          the most write operations committed in one transaction
+ * @param cleanupInterval   how often expired results and idempotency claims are purged
+ */
+public record EmbeddedQueueConfig(String block, Path directory, Duration visibilityTimeout, Duration pollInterval,
+                                  Synchronous synchronous, int maxBatch, Duration cleanupInterval) {
+
+    public static final String DATABASE_FILE = "openhqm.db";
+    public static final String DEFAULT_PATH = "data";
+    public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
+    public static final int DEFAULT_MAX_BATCH = 512;
+    public static final int MAX_MAX_BATCH = 100_000;
+    public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofSeconds(60);
+
+    static final Set<String> KEYS = Set.of("path", "visibility_timeout", "poll_interval", "synchronous",
+            "max_batch", "cleanup_interval");
+
+    /** SQLite's {@code PRAGMA synchronous} for the WAL: what a commit survives. */
+    public enum Synchronous {
+        /** Every commit is fsynced: survives process kill and power loss. */
+        FULL,
+        /** Commits survive a process kill; the last ones may be lost on power loss or an OS crash. */
+        NORMAL
+    }
+
+    public EmbeddedQueueConfig {
+        requireNonNull(block, "block is null");
+        requireNonNull(directory, "directory is null");
+        requireNonNull(visibilityTimeout, "visibilityTimeout is null");
+        requireNonNull(pollInterval, "pollInterval is null");
+        requireNonNull(synchronous, "synchronous is null");
+        requireNonNull(cleanupInterval, "cleanupInterval is null");
+        if (!directory.isAbsolute()) {
+            throw new IllegalArgumentException("directory must be absolute, was " + directory);
+        }
+    }
+
+    /** The database file, {@code <directory>/openhqm.db}. */
+    public Path databaseFile() {
+        return directory.resolve(DATABASE_FILE);
+    }
+
+    /**
+     * Parses {@code config}; a relative {@code path} resolves against {@code home}.
+     *
+     * @throws HqmException of kind CONFIG listing every unknown key and bad value, each naming its full key
+     */
+    public static EmbeddedQueueConfig parse(PluginConfig config, Path home) {
+        requireNonNull(config, "config is null");
+        requireNonNull(home, "home is null");
+        Parser p = new Parser(config);
+        p.problems.addAll(config.unknownKeys(KEYS).stream()
+                .map(k -> k + ": unknown key (known keys: cleanup_interval, max_batch, path, poll_interval, "
+                        + "synchronous, visibility_timeout)")
+                .toList());
+
+        Path directory = null;
+        String rawPath = p.get("path", config::string).orElse(DEFAULT_PATH);
+        if (rawPath.isBlank()) {
+            p.problem("path", "must be a directory name, was \"" + rawPath + "\"");
+        } else {
+            try {
+                Path given = Path.of(rawPath);
+                directory = (given.isAbsolute() ? given : home.resolve(given)).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                p.problem("path", "\"" + rawPath + "\" is not a valid path (" + e.getReason() + ")");
+            }
+        }
+        Duration visibility = p.positiveDuration("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT);
+        Duration poll = p.positiveDuration("poll_interval", DEFAULT_POLL_INTERVAL);
+        Duration cleanup = p.positiveDuration("cleanup_interval", DEFAULT_CLEANUP_INTERVAL);
+
+        Synchronous synchronous = Synchronous.FULL;
+        Optional<String> sync = p.get("synchronous", config::string);
+        if (sync.isPresent()) {
+            switch (sync.get().trim().toLowerCase(Locale.ROOT)) {
+                case "full" -> synchronous = Synchronous.FULL;
+                case "normal" -> synchronous = Synchronous.NORMAL;
+                default -> p.problem("synchronous", "must be \"full\" or \"normal\", was \"" + sync.get() + "\"");
+            }
+        }
+
+        int maxBatch = DEFAULT_MAX_BATCH;
+        Optional<Integer> batch = p.get("max_batch", config::integer);
+        if (batch.isPresent()) {
+            if (batch.get() < 1 || batch.get() > MAX_MAX_BATCH) {
+                p.problem("max_batch", "must be an integer from 1 to " + MAX_MAX_BATCH + ", was " + batch.get());
+            } else {
+                maxBatch = batch.get();
+            }
+        }
+
+        if (!p.problems.isEmpty()) {
+            throw new HqmException(p.problems);
+        }
+        return new EmbeddedQueueConfig(config.path(), directory, visibility, poll, synchronous, maxBatch, cleanup);
+    }
+
+    /** Collects problems instead of stopping at the first. */
+    private static final class Parser {
+        private final PluginConfig config;
+        private final List<String> problems = new ArrayList<>();
+
+        Parser(PluginConfig config) {
+            this.config = config;
+        }
+
+        <T> Optional<T> get(String key, Function<String, Optional<T>> getter) {
+            try {
+                return getter.apply(key);
+            } catch (HqmException e) {
+                problems.addAll(e.problems());
+                return Optional.empty();
+            }
+        }
+
+        Duration positiveDuration(String key, Duration fallback) {
+            Optional<Duration> value = get(key, config::duration);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            if (value.get().isNegative() || value.get().isZero()) {
+                problem(key, "must be a positive duration, was \"" + raw(key) + "\"");
+                return fallback;
+            }
+            return value.get();
+        }
+
+        void problem(String key, String sentence) {
+            problems.add(config.path() + "." + key + ": " + sentence);
+        }
+
+        private String raw(String key) {
+            Object value = config.asMap().get(key);
+            return value == null ? "" : value.toString();
+        }
+    }
+}

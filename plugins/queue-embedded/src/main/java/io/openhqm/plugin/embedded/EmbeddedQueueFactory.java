@@ -1,0 +1,35 @@
+package io.openhqm.plugin.embedded;
+
+import static java.util.Objects.requireNonNull;
+
+import io.openhqm.api.PluginConfig;
+import io.openhqm.api.PluginContext;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueFactory;
+import io.openhqm.api.queue.QueueSettings;
+
+/** Creates {@link EmbeddedQueue}s; {@code queue.type = "embedded"}. */
+public final class EmbeddedQueueFactory implements QueueFactory {
+
+    public static final String TYPE = "embedded";
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public Queue create(PluginConfig config, QueueSettings settings, PluginContext context) {
+        requireNonNull(config, "config is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(context, "context is null");
+        EmbeddedQueueConfig parsed = EmbeddedQueueConfig.parse(config, context.home());
+        EmbeddedDatabase database = EmbeddedDatabase.acquire(parsed, context);
+        try {
+            return new EmbeddedQueue(database, settings, context.clock(), context.instanceId());
+        } catch (RuntimeException e) {
+            database.release();
+            throw e;
+        }
+    }
+}

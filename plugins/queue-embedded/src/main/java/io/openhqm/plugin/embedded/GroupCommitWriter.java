@@ -1,0 +1,240 @@
+package io.openhqm.plugin.embedded;
+
+import io.openhqm.api.HqmException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of a database in this process. Write work queues up while a transaction commits; the
+ * writer thread then takes everything waiting (up to {@code maxBatch} works and about
+ * {@value #MAX_BATCH_BYTES} bytes of payload) and runs it in one
+ * {@code BEGIN IMMEDIATE} transaction, so concurrent writers share one fsync. Each work's future completes
+ * on the writer thread after the commit (or exceptionally if its work or the commit failed), so dependents
+ * attached to those futures must be quick and must not block; public futures are completed elsewhere
+ * (see {@link EmbeddedDatabase#publicly}).
+ *
+ * <p>A work that fails on its own data is rolled back alone: the transaction is rolled back, the work
+ * fails, and the rest of the batch runs again. A failure of the database itself (busy beyond the busy
+ * timeout, I/O, disk full) fails the whole batch after a few retries for busy.
+ */
+final class GroupCommitWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
+    private static final int BUSY_RETRIES = 3;
+    /** Keeps one transaction (and the WAL) from growing huge when large bodies arrive together. */
+    static final long MAX_BATCH_BYTES = 32L * 1024 * 1024;
+
+    private record Pending<T>(SqlWork<T> work, long bytes, CompletableFuture<T> future) {
+        @SuppressWarnings("unchecked")
+        void complete(Object result) {
+            future.complete((T) result);
+        }
+    }
+
+    private static final Pending<Void> STOP = new Pending<>(s -> null, 0, new CompletableFuture<>());
+
+    private final SqlSession session;
+    private final String database;
+    private final int maxBatch;
+    private final BlockingQueue<Pending<?>> pending = new LinkedBlockingQueue<>();
+    private final Object submitLock = new Object();
+    private boolean closed; // guarded by submitLock
+    private final Thread thread;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedWorks = new AtomicLong();
+
+    GroupCommitWriter(SqlSession session, String database, int maxBatch) {
+        this.session = session;
+        this.database = database;
+        this.maxBatch = maxBatch;
+        this.thread = Thread.ofPlatform().daemon().name("hqm-embedded-writer").unstarted(this::run);
+        thread.start();
+    }
+
+    /** Queues {@code work} for the next transaction; the future completes after its commit. */
+    <T> CompletableFuture<T> submit(SqlWork<T> work) {
+        return submit(work, 0);
+    }
+
+    /** As {@link #submit(SqlWork)}, for work that writes about {@code bytes} bytes of payload. */
+    <T> CompletableFuture<T> submit(SqlWork<T> work, long bytes) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        synchronized (submitLock) {
+            if (closed) {
+                future.completeExceptionally(closedException());
+                return future;
+            }
+            pending.add(new Pending<>(work, bytes, future));
+        }
+        return future;
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** Transactions committed so far. */
+    long commits() {
+        return commits.get();
+    }
+
+    /** Works committed so far. */
+    long committedWorks() {
+        return committedWorks.get();
+    }
+
+    /** Runs everything already queued, then stops the thread and closes the connection. */
+    void close() {
+        synchronized (submitLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pending.add(STOP);
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private HqmException closedException() {
+        return HqmException.transientFailure(database + ": the embedded queue database is closed", null);
+    }
+
+    private void run() {
+        List<Pending<?>> batch = new ArrayList<>(maxBatch);
+        boolean stop = false;
+        try {
+            while (!stop) {
+                Pending<?> first = take();
+                if (first == STOP) {
+                    break;
+                }
+                batch.add(first);
+                long bytes = first.bytes();
+                while (batch.size() < maxBatch && bytes < MAX_BATCH_BYTES) {
+                    Pending<?> next = pending.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    if (next == STOP) { // nothing is queued after STOP
+                        stop = true;
+                        break;
+                    }
+                    batch.add(next);
+                    bytes += next.bytes();
+                }
+                try {
+                    execute(batch);
+                } catch (RuntimeException | Error e) {
+                    LOG.error("{}: write batch failed unexpectedly", database, e);
+                    fail(batch, HqmException.internal(database + ": write failed: " + e, e));
+                }
+                batch.clear();
+            }
+        } finally {
+            session.close();
+        }
+    }
+
+    private Pending<?> take() {
+        while (true) {
+            try {
+                return pending.take();
+            } catch (InterruptedException e) {
+                // only close() stops the writer, by queueing STOP
+            }
+        }
+    }
+
+    private void execute(List<Pending<?>> batch) {
+        List<Pending<?>> todo = new ArrayList<>(batch);
+        int busyRetries = 0;
+        while (!todo.isEmpty()) {
+            try {
+                session.execute("BEGIN IMMEDIATE");
+            } catch (SQLException e) {
+                if (SqliteErrors.isBusy(e) && ++busyRetries <= BUSY_RETRIES) {
+                    LOG.debug("{}: database busy, retrying", database);
+                    continue;
+                }
+                fail(todo, SqliteErrors.map(database, "start a write transaction", e));
+                return;
+            }
+            Object[] results = new Object[todo.size()];
+            int failedAt = -1;
+            Exception failure = null;
+            for (int i = 0; i < todo.size(); i++) {
+                try {
+                    results[i] = todo.get(i).work().run(session);
+                } catch (SQLException | RuntimeException e) {
+                    failedAt = i;
+                    failure = e;
+                    break;
+                }
+            }
+            if (failedAt >= 0) {
+                rollbackQuietly();
+                if (failure instanceof SQLException se && SqliteErrors.affectsWholeBatch(se)) {
+                    if (SqliteErrors.isBusy(se) && ++busyRetries <= BUSY_RETRIES) {
+                        continue;
+                    }
+                    fail(todo, SqliteErrors.map(database, "write", se));
+                    return;
+                }
+                Pending<?> bad = todo.remove(failedAt);
+                bad.future().completeExceptionally(SqliteErrors.map(database, "write", failure));
+                continue;
+            }
+            try {
+                session.execute("COMMIT");
+            } catch (SQLException e) {
+                if (SqliteErrors.isBusy(e) && ++busyRetries <= BUSY_RETRIES) {
+                    rollbackQuietly();
+                    continue;
+                }
+                rollbackQuietly();
+                fail(todo, SqliteErrors.map(database, "commit", e));
+                return;
+            }
+            commits.incrementAndGet();
+            committedWorks.addAndGet(todo.size());
+            for (int i = 0; i < todo.size(); i++) {
+                try {
+                    todo.get(i).complete(results[i]);
+                } catch (RuntimeException e) {
+                    LOG.error("{}: a commit callback failed", database, e);
+                }
+            }
+            return;
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            session.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // SQLite may have rolled back already
+        }
+    }
+
+    private static void fail(List<Pending<?>> works, HqmException e) {
+        for (Pending<?> work : works) {
+            work.future().completeExceptionally(e);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.openhqm.plugin.embedded;
+
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/** Maps a {@link Message} to the columns shared by the {@code messages} and {@code dead_letters} tables. */
+final class MessageRows {
+
+    /** The message's columns, in binding and reading order. */
+    static final String COLUMNS = "correlation_id, body, content_type, headers, endpoint, method, path, query, "
+            + "priority, timeout_ns, submitted_at_ns, partition_key, idempotency_key";
+    static final int COLUMN_COUNT = 13;
+    static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+    /** A message converted in the caller's thread, so bad values fail there and not in the writer. */
+    record Encoded(Message message, String headers, Long timeoutNanos, long submittedAtNanos) {
+    }
+
+    private MessageRows() {
+    }
+
+    static Encoded encode(Message message) {
+        MessageMetadata m = message.metadata();
+        return new Encoded(message, JsonCodec.encodeHeaders(message.headers()),
+                Columns.nanosOrNull(m.timeout(), "metadata.timeout"),
+                Columns.nanos(m.submittedAt(), "metadata.submittedAt"));
+    }
+
+    static void bind(PreparedStatement ps, int first, Encoded encoded) throws SQLException {
+        Message message = encoded.message();
+        MessageMetadata m = message.metadata();
+        int i = first;
+        ps.setString(i++, message.correlationId());
+        ps.setBytes(i++, message.body());
+        ps.setString(i++, message.contentType());
+        ps.setString(i++, encoded.headers());
+        Columns.setString(ps, i++, m.endpoint());
+        Columns.setString(ps, i++, m.method());
+        Columns.setString(ps, i++, m.path());
+        Columns.setString(ps, i++, m.query());
+        ps.setInt(i++, m.priority());
+        Columns.setLong(ps, i++, encoded.timeoutNanos());
+        ps.setLong(i++, encoded.submittedAtNanos());
+        Columns.setString(ps, i++, m.partitionKey());
+        Columns.setString(ps, i, m.idempotencyKey());
+    }
+
+    static Message read(ResultSet rs, int first) throws SQLException {
+        int i = first;
+        String correlationId = rs.getString(i++);
+        byte[] body = Columns.getBytes(rs, i++);
+        String contentType = rs.getString(i++);
+        String headers = rs.getString(i++);
+        String endpoint = rs.getString(i++);
+        String method = rs.getString(i++);
+        String path = rs.getString(i++);
+        String query = rs.getString(i++);
+        int priority = rs.getInt(i++);
+        Long timeoutNanos = Columns.getLong(rs, i++);
+        long submittedAt = rs.getLong(i++);
+        String partitionKey = rs.getString(i++);
+        String idempotencyKey = rs.getString(i);
+        try {
+            return new Message(correlationId, body, contentType, JsonCodec.decodeHeaders(headers),
+                    new MessageMetadata(endpoint, method, path, query, priority,
+                            timeoutNanos == null ? null : Duration.ofNanos(timeoutNanos),
+                            Columns.instant(submittedAt), partitionKey, idempotencyKey));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw HqmException.internal("stored message " + correlationId + " is malformed: " + e.getMessage(), e);
+        }
+    }
+}

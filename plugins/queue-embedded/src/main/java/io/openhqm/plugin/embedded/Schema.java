@@ -1,0 +1,133 @@
+package io.openhqm.plugin.embedded;
+
+import io.openhqm.api.HqmException;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The database schema, version {@value #VERSION} ({@code PRAGMA user_version}). Instants a user sees are
+ * epoch nanoseconds ({@code *_ns}); scheduling times are epoch milliseconds.
+ */
+final class Schema {
+    static final int VERSION = 1;
+
+    private static final List<String> DDL = List.of(
+            // One row per message not yet settled. visible_at is when the row may be leased next: its due
+            // time while waiting (now, or later for a retry), its lease expiry while leased.
+            """
+            CREATE TABLE IF NOT EXISTS messages (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              queue TEXT NOT NULL,
+              correlation_id TEXT NOT NULL,
+              body BLOB NOT NULL,
+              content_type TEXT NOT NULL,
+              headers TEXT NOT NULL,
+              endpoint TEXT,
+              method TEXT,
+              path TEXT,
+              query TEXT,
+              priority INTEGER NOT NULL,
+              timeout_ns INTEGER,
+              submitted_at_ns INTEGER NOT NULL,
+              partition_key TEXT,
+              idempotency_key TEXT,
+              attempt INTEGER NOT NULL DEFAULT 0,
+              history TEXT NOT NULL DEFAULT '[]',
+              visible_at INTEGER NOT NULL,
+              lease_owner TEXT,
+              lease_id INTEGER
+            )""",
+            // Leasing scans this in delivery order and filters visible_at inside the index.
+            "CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, priority DESC, seq, visible_at)",
+            // MIN(visible_at): when the next message becomes due.
+            "CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at)",
+            """
+            CREATE TABLE IF NOT EXISTS dead_letters (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              queue TEXT NOT NULL,
+              source_queue TEXT NOT NULL,
+              correlation_id TEXT NOT NULL,
+              body BLOB NOT NULL,
+              content_type TEXT NOT NULL,
+              headers TEXT NOT NULL,
+              endpoint TEXT,
+              method TEXT,
+              path TEXT,
+              query TEXT,
+              priority INTEGER NOT NULL,
+              timeout_ns INTEGER,
+              submitted_at_ns INTEGER NOT NULL,
+              partition_key TEXT,
+              idempotency_key TEXT,
+              attempt INTEGER NOT NULL,
+              history TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              dead_lettered_at_ns INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS dead_letters_queue ON dead_letters (queue, id)",
+            // Row counts kept by triggers, so depth() and deadLetterCount() are one-row reads.
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+            """
+            CREATE TRIGGER IF NOT EXISTS messages_counted AFTER INSERT ON messages BEGIN
+              INSERT INTO counters (name, n) VALUES ('messages:' || NEW.queue, 1)
+                ON CONFLICT (name) DO UPDATE SET n = n + 1;
+            END""",
+            """
+            CREATE TRIGGER IF NOT EXISTS messages_uncounted AFTER DELETE ON messages BEGIN
+              UPDATE counters SET n = n - 1 WHERE name = 'messages:' || OLD.queue;
+            END""",
+            """
+            CREATE TRIGGER IF NOT EXISTS dead_letters_counted AFTER INSERT ON dead_letters BEGIN
+              INSERT INTO counters (name, n) VALUES ('dead_letters:' || NEW.queue, 1)
+                ON CONFLICT (name) DO UPDATE SET n = n + 1;
+            END""",
+            """
+            CREATE TRIGGER IF NOT EXISTS dead_letters_uncounted AFTER DELETE ON dead_letters BEGIN
+              UPDATE counters SET n = n - 1 WHERE name = 'dead_letters:' || OLD.queue;
+            END""",
+            """
+            CREATE TABLE IF NOT EXISTS results (
+              correlation_id TEXT PRIMARY KEY,
+              status TEXT NOT NULL,
+              submitted_at_ns INTEGER NOT NULL,
+              updated_at_ns INTEGER NOT NULL,
+              attempts INTEGER NOT NULL,
+              owner TEXT,
+              reply_body BLOB,
+              reply_content_type TEXT,
+              reply_headers TEXT,
+              reply_status_code INTEGER,
+              error TEXT,
+              processing_time_ms INTEGER,
+              completed_at_ns INTEGER,
+              expires_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS results_expiry ON results (expires_at)",
+            """
+            CREATE TABLE IF NOT EXISTS idempotency_keys (
+              key TEXT PRIMARY KEY,
+              fingerprint TEXT NOT NULL,
+              correlation_id TEXT NOT NULL,
+              expires_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at)");
+
+    private Schema() {
+    }
+
+    /** Creates or checks the schema; run inside a write transaction. */
+    static void apply(SqlSession session, String database, String block) throws SQLException {
+        int version = Integer.parseInt(session.queryString("PRAGMA user_version"));
+        if (version > VERSION) {
+            throw HqmException.config(database + " has schema version " + version
+                    + ", written by a newer OpenHQM; this version understands schema " + VERSION
+                    + " (use a newer OpenHQM or another " + block + ".path)");
+        }
+        for (String statement : DDL) {
+            session.execute(statement);
+        }
+        if (version < VERSION) {
+            session.execute("PRAGMA user_version = " + VERSION);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.openhqm.plugin.embedded;
+
+import static io.openhqm.plugin.embedded.Fixtures.queue;
+import static io.openhqm.plugin.embedded.Fixtures.store;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.openhqm.api.HqmException;
+import io.openhqm.api.result.IdempotencyClaim;
+import io.openhqm.api.result.Reply;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.Status;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class EmbeddedResultStoreTest {
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    @TempDir
+    Path home;
+
+    @Test
+    void putAndGetPreserveEveryField() throws Exception {
+        byte[] body = new byte[256];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (255 - i);
+        }
+        RequestRecord completed = new RequestRecord("id-1", Status.COMPLETED,
+                Instant.parse("2025-01-02T03:04:05.000000001Z"), Instant.parse("2025-01-02T03:04:06.5Z"), 3,
+                "owner-hash", new Reply(body, "application/octet-stream",
+                        Map.of("etag", "\"abc\"", "x-note", "naïve\nline"), 201),
+                "first attempt timed out", 42L, Instant.parse("2025-01-02T03:04:06.5Z"));
+        RequestRecord pending = RequestRecord.pending("id-2", Instant.parse("2025-01-02T03:04:05Z"), null);
+        RequestRecord emptyReply = new RequestRecord("id-3", Status.FAILED, Instant.EPOCH, Instant.EPOCH, 1, null,
+                new Reply(new byte[0], "text/plain", Map.of(), null), null, null, Instant.EPOCH);
+
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            for (RequestRecord r : new RequestRecord[] {completed, pending, emptyReply}) {
+                store.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertEquals(Optional.of(r), store.get(r.correlationId()).toCompletableFuture().get());
+            }
+            assertEquals(Optional.empty(), store.get("unknown").toCompletableFuture().get());
+
+            RequestRecord processing = pending.processing(1, Instant.now());
+            store.put(processing).toCompletableFuture().join();
+            assertEquals(Optional.of(processing), store.get("id-2").toCompletableFuture().join());
+        }
+    }
+
+    @Test
+    void recordsExpireAfterTheirTtlAndArePurged() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(500), "cleanup_interval", "100ms")) {
+            RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
+            store.put(record).toCompletableFuture().join();
+            assertEquals(Optional.of(record), store.get("id").toCompletableFuture().join());
+            Thread.sleep(700);
+            assertEquals(Optional.empty(), store.get("id").toCompletableFuture().join());
+            assertEquals(Optional.empty(), store.awaitTerminal("id", Duration.ZERO).toCompletableFuture().join());
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (rows(home, "results") > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(0, rows(home, "results"), "expired rows were not purged");
+        }
+    }
+
+    @Test
+    void awaitTerminalCompletesWhenThisProcessStoresATerminalStatus() throws Exception {
+        // a long poll_interval: only the in-process notification can complete it quickly
+        try (EmbeddedResultStore store = store(home, "a", HOUR, "poll_interval", "30s")) {
+            RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
+            store.put(pending).toCompletableFuture().join();
+
+            long called = System.nanoTime();
+            CompletableFuture<Optional<RequestRecord>> waiting =
+                    store.awaitTerminal("id", Duration.ofSeconds(20)).toCompletableFuture();
+            assertTrue(elapsedMillis(called) < 500, "awaitTerminal blocked its caller");
+
+            store.put(pending.processing(1, Instant.now())).toCompletableFuture().join();
+            Thread.sleep(300);
+            assertFalse(waiting.isDone(), "completed for a PROCESSING record");
+
+            RequestRecord done = pending.processing(1, Instant.now())
+                    .finished(Status.COMPLETED, Reply.json("{}".getBytes()), null, 5, Instant.now());
+            long putAt = System.nanoTime();
+            store.put(done).toCompletableFuture().join();
+            assertEquals(Optional.of(done), waiting.get(5, TimeUnit.SECONDS));
+            assertTrue(elapsedMillis(putAt) < 1_000, "took " + elapsedMillis(putAt) + " ms");
+        }
+    }
+
+    @Test
+    void awaitTerminalSeesARecordWrittenByAnotherProcess() throws Exception {
+        try (EmbeddedResultStore listener = store(home, "listener", HOUR, "poll_interval", "50ms");
+             EmbeddedResultStore worker = store(home, "worker", HOUR)) {
+            RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
+            worker.put(pending).toCompletableFuture().join();
+            CompletableFuture<Optional<RequestRecord>> waiting =
+                    listener.awaitTerminal("id", Duration.ofSeconds(20)).toCompletableFuture();
+            Thread.sleep(200);
+            assertFalse(waiting.isDone());
+
+            RequestRecord failed = pending.finished(Status.FAILED, null, "backend refused", 7, Instant.now());
+            long putAt = System.nanoTime();
+            worker.put(failed).toCompletableFuture().join();
+            assertEquals(Optional.of(failed), waiting.get(5, TimeUnit.SECONDS));
+            assertTrue(elapsedMillis(putAt) < 2_000, "took " + elapsedMillis(putAt) + " ms");
+        }
+    }
+
+    @Test
+    void awaitTerminalTimesOutWithTheCurrentState() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            RequestRecord processing = RequestRecord.pending("id", Instant.now(), null).processing(1, Instant.now());
+            store.put(processing).toCompletableFuture().join();
+
+            long called = System.nanoTime();
+            Optional<RequestRecord> result = store.awaitTerminal("id", Duration.ofMillis(300)).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+            assertEquals(Optional.of(processing), result);
+            assertTrue(elapsedMillis(called) >= 290, "gave up after " + elapsedMillis(called) + " ms");
+
+            assertEquals(Optional.empty(), store.awaitTerminal("unknown", Duration.ofMillis(100))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void awaitTerminalOnATerminalRecordCompletesAtOnce() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR, "poll_interval", "30s")) {
+            RequestRecord done = RequestRecord.pending("id", Instant.now(), null)
+                    .finished(Status.TIMEOUT, null, "took longer than 30 s", 30_000, Instant.now());
+            store.put(done).toCompletableFuture().join();
+            long called = System.nanoTime();
+            assertEquals(Optional.of(done), store.awaitTerminal("id", Duration.ofSeconds(20)).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS));
+            assertTrue(elapsedMillis(called) < 1_000);
+        }
+    }
+
+    @Test
+    void closingCompletesPendingWaiters() throws Exception {
+        EmbeddedResultStore store = store(home, "a", HOUR);
+        RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
+        store.put(pending).toCompletableFuture().join();
+        CompletableFuture<Optional<RequestRecord>> waiting =
+                store.awaitTerminal("id", Duration.ofSeconds(30)).toCompletableFuture();
+        store.close();
+        assertEquals(Optional.of(pending), waiting.get(5, TimeUnit.SECONDS));
+
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> store.put(pending).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertInstanceOf(HqmException.class, e.getCause());
+        store.close(); // idempotent
+    }
+
+    @Test
+    void theFirstIdempotencyClaimWins() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(600))) {
+            IdempotencyClaim first = new IdempotencyClaim("owner:key-1", "sha256:aaa", "id-1");
+            IdempotencyClaim second = new IdempotencyClaim("owner:key-1", "sha256:bbb", "id-2");
+            IdempotencyClaim other = new IdempotencyClaim("owner:key-2", "sha256:bbb", "id-3");
+
+            assertSame(first, store.claimIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS));
+            assertEquals(first, store.claimIdempotencyKey(second).toCompletableFuture().join());
+            assertEquals(other, store.claimIdempotencyKey(other).toCompletableFuture().join());
+
+            Thread.sleep(700); // the first claim expired
+            assertEquals(second, store.claimIdempotencyKey(second).toCompletableFuture().join());
+        }
+    }
+
+    @Test
+    void concurrentClaimsOfOneKeyAllSeeTheSameWinner() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            List<CompletableFuture<IdempotencyClaim>> claims = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                claims.add(store.claimIdempotencyKey(new IdempotencyClaim("k", "f" + i, "id-" + i))
+                        .toCompletableFuture());
+            }
+            CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            IdempotencyClaim winner = claims.getFirst().join();
+            for (CompletableFuture<IdempotencyClaim> c : claims) {
+                assertEquals(winner, c.join());
+            }
+        }
+    }
+
+    @Test
+    void theQueueAndTheResultStoreOfOneProcessShareOneDatabase() throws Exception {
+        EmbeddedQueue queue = queue(home, "a");
+        EmbeddedResultStore store = store(home, "a", HOUR);
+        try {
+            assertSame(queue.database(), store.database());
+            assertTrue(store.health().healthy());
+            queue.close();
+            RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
+            store.put(record).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(Optional.of(record), store.get("id").toCompletableFuture().join());
+        } finally {
+            queue.close();
+            store.close();
+        }
+        assertFalse(store.health().healthy());
+        assertTrue(queue.database().isClosed());
+    }
+
+    static long rows(Path home, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("data/openhqm.db"));
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long elapsedMillis(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}
