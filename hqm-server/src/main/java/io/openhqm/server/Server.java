@@ -104,7 +104,8 @@ public final class Server implements AutoCloseable {
     private void wire(Command command, ServerConfig config, PluginRegistry registry, Path home, String version,
                       Clock clock) {
         int port = command.runsListener() ? config.server().port() : config.management().port();
-        var context = new ServerPluginContext(meters, clock, home, hostName() + "-" + port);
+        String instanceId = hostName() + "-" + (port == 0 ? java.util.UUID.randomUUID().toString() : port);
+        var context = new ServerPluginContext(meters, clock, home, instanceId);
 
         queue = registry.createQueue(config.queue().type(), config.queue().typeConfig(),
                 new QueueSettings(config.queue().requestQueueName(), config.queue().dlqName()), context);

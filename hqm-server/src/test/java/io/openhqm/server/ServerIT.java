@@ -160,7 +160,7 @@ class ServerIT {
                 "{\"payload\": 1, \"metadata\": {\"endpoint\": \"nowhere\"}}")), 422, "metadata.endpoint");
         assertProblem(http.send(http.post("/api/v1/submit", "{\"payload\": 1, \"extra\": true}")), 422, "extra");
         assertProblem(http.send(http.post("/api/v1/submit", "{\"payload\": 1}")
-                .header("Content-Type", "text/plain")), 415, null);
+                .setHeader("Content-Type", "text/plain")), 415, null);
         assertProblem(http.send(http.post("/api/v1/submit", "{\"payload\": 1}")
                 .header("X-Correlation-ID", "bad id with spaces")), 400, "X-Correlation-ID");
         assertProblem(http.send(http.get("/api/v1/status/does-not-exist")), 404, null);
