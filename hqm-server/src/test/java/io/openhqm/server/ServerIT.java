@@ -128,8 +128,13 @@ class ServerIT {
         assertEquals(200, failed.status());
         assertEquals("FAILED", failed.json().get("status").asText());
         assertTrue(failed.json().get("error").asText().contains("boom"), failed.body());
-        DeadLetter letter = server.queue().deadLetters(1000).stream()
-                .filter(d -> d.message().correlationId().equals(id)).findFirst().orElseThrow();
+        DeadLetter letter = null;
+        for (int i = 0; i < 100 && letter == null; i++) {
+            letter = server.queue().deadLetters(1000).stream()
+                    .filter(d -> d.message().correlationId().equals(id)).findFirst().orElse(null);
+            Thread.sleep(50);
+        }
+        assertNotNull(letter, "the failed message is in the dead-letter queue");
         assertTrue(letter.reason().contains("boom"), letter.reason());
     }
 
