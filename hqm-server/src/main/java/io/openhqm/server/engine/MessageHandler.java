@@ -76,8 +76,8 @@ public final class MessageHandler {
                         System.nanoTime());
                 return;
             }
-            await(results.put(processing));
-            run(delivery, processing);
+            // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
+            run(delivery, processing, results.put(processing));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             handBack(delivery);
@@ -94,35 +94,38 @@ public final class MessageHandler {
         }
     }
 
-    private void run(Delivery delivery, RequestRecord processing) throws InterruptedException {
+    private void run(Delivery delivery, RequestRecord processing, CompletionStage<Void> marked)
+            throws InterruptedException {
         Message message = delivery.message();
         Duration timeout = message.metadata().timeout() != null ? message.metadata().timeout() : defaultTimeout;
         Attempt attempt = new Attempt(delivery.attempt(), clock.instant().plus(timeout));
         long started = System.nanoTime();
         Future<Outcome> running = attempts.submit(() -> handler.handle(message, attempt));
-        Outcome outcome;
+        Outcome outcome = null;
         try {
             outcome = running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             running.cancel(true);
-            long ms = elapsedMs(started);
-            String error = "processing exceeded the timeout of " + timeout.toMillis() + " ms";
-            finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()), "timeout",
-                    started);
-            return;
         } catch (ExecutionException e) {
             outcome = classify(e.getCause());
         } catch (InterruptedException e) {
             running.cancel(true);
             throw e;
         }
+        await(marked);
         long ms = elapsedMs(started);
+        if (outcome == null) {
+            String error = "processing exceeded the timeout of " + timeout.toMillis() + " ms";
+            finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()), "timeout",
+                    started);
+            return;
+        }
         switch (outcome) {
             case Outcome.Completed c -> {
                 await(results.put(processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant())));
                 delivery.ack();
                 record("completed", started);
-                LOG.info("completed in {} ms (attempt {})", ms, delivery.attempt());
+                LOG.debug("completed in {} ms (attempt {})", ms, delivery.attempt());
             }
             case Outcome.Failed f -> finish(delivery,
                     processing.finished(Status.FAILED, f.reply(), f.error(), ms, clock.instant()), "failed", started);
