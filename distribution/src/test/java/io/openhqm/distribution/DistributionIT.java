@@ -172,6 +172,51 @@ class DistributionIT {
     }
 
     @Test
+    void aListenerAndAWorkerProcessShareTheEmbeddedQueue() throws Exception {
+        installation = Installation.copyTo(work.resolve("listener"));
+        Installation worker = Installation.copyTo(work.resolve("worker"));
+        String shared = "queue.embedded.path=\"" + work.resolve("shared-data") + "\"";
+        try {
+            installation.start("listener", "--set", shared);
+            worker.start("worker", "--set", shared, "--set", "management.port=" + worker.port);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                ids.add(json(installation.post("/api/v1/submit",
+                        "{\"payload\": {\"operation\": \"echo\", \"data\": " + i + "}}")).get("correlation_id")
+                        .asText());
+            }
+            for (String id : ids) {
+                JsonNode result = json(installation.get("/api/v1/response/" + id + "?wait=20"));
+                assertEquals("COMPLETED", result.path("status").asText(), result.toString());
+            }
+            assertEquals(200, worker.get("/health").statusCode(), "the worker serves health on management.port");
+            String workerMetrics = worker.get("/metrics").body();
+            assertTrue(workerMetrics.contains("openhqm_worker_processing_duration_seconds_count{status=\"completed\"} 50"),
+                    workerMetrics);
+            String listenerMetrics = installation.get("/metrics").body();
+            assertTrue(!listenerMetrics.contains("openhqm_worker_processing_duration_seconds_count"),
+                    "the listener runs no workers");
+        } finally {
+            worker.stop();
+        }
+    }
+
+    @Test
+    void theBundledPluginsLoadFromTheirFolders() throws Exception {
+        installation = Installation.copyTo(work);
+
+        Installation.Result listing = installation.run("plugins");
+
+        assertEquals(0, listing.status(), listing.err());
+        assertTrue(listing.out().contains("queue-embedded (SPI 1.0) from " + installation.home.resolve("plugins/queue-embedded"))
+                && listing.out().contains("queue: embedded") && listing.out().contains("result store: embedded")
+                && listing.out().contains("sqlite-jdbc"), listing.out());
+        assertTrue(listing.out().contains("processor-sample (SPI 1.0) from " + installation.home.resolve("plugins/processor-sample"))
+                && listing.out().contains("processor: sample") && listing.out().contains("jackson-databind"),
+                listing.out());
+    }
+
+    @Test
     void aTypoInTheConfigFailsStartupNamingTheKey() throws Exception {
         installation = Installation.copyTo(work);
         Files.writeString(installation.home.resolve("conf/application.conf"), "worker { cuont = 3 }\n");
