@@ -20,8 +20,10 @@ public interface PluginContext {
     Path home();
 
     /**
-     * A name for this server process, stable across restarts of the same process on the same host
-     * (e.g. {@code host-port}); queue adapters use it as their consumer name.
+     * A name for this server process: unique among the live processes sharing a backend, and the same when
+     * the process restarts on the same host with the same port ({@code host-port}; a random suffix when the
+     * port is 0). Queue adapters use it as their consumer name and to reclaim, at startup, what this process
+     * held when it died.
      */
     String instanceId();
 

@@ -16,32 +16,32 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
 
     @Override
     public CompletionStage<Void> publish(Message message) {
-        return ContextClassLoader.supply(loader, () -> queue.publish(message));
+        return ContextClassLoader.call(loader, () -> queue.publish(message));
     }
 
     @Override
     public QueueConsumer consumer(String name) {
-        return new Consumer(ContextClassLoader.supply(loader, () -> queue.consumer(name)), loader);
+        return new Consumer(ContextClassLoader.call(loader, () -> queue.consumer(name)), loader);
     }
 
     @Override
     public long depth() {
-        return ContextClassLoader.supply(loader, queue::depth);
+        return ContextClassLoader.call(loader, queue::depth);
     }
 
     @Override
     public Health health() {
-        return ContextClassLoader.supply(loader, queue::health);
+        return ContextClassLoader.call(loader, queue::health);
     }
 
     @Override
     public List<DeadLetter> deadLetters(int limit) {
-        return ContextClassLoader.supply(loader, () -> queue.deadLetters(limit));
+        return ContextClassLoader.call(loader, () -> queue.deadLetters(limit));
     }
 
     @Override
     public long deadLetterCount() {
-        return ContextClassLoader.supply(loader, queue::deadLetterCount);
+        return ContextClassLoader.call(loader, queue::deadLetterCount);
     }
 
     @Override
@@ -52,7 +52,7 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
     private record Consumer(QueueConsumer consumer, ClassLoader loader) implements QueueConsumer {
         @Override
         public List<Delivery> poll(int max, Duration maxWait) throws InterruptedException {
-            List<Delivery> deliveries = ContextClassLoader.interruptible(loader, () -> consumer.poll(max, maxWait));
+            List<Delivery> deliveries = ContextClassLoader.call(loader, () -> consumer.poll(max, maxWait));
             return deliveries.stream().<Delivery>map(d -> new IsolatedDelivery(d, loader)).toList();
         }
 

@@ -13,27 +13,27 @@ record IsolatedResultStore(ResultStore store, ClassLoader loader) implements Res
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
-        return ContextClassLoader.supply(loader, () -> store.put(record));
+        return ContextClassLoader.call(loader, () -> store.put(record));
     }
 
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
-        return ContextClassLoader.supply(loader, () -> store.get(correlationId));
+        return ContextClassLoader.call(loader, () -> store.get(correlationId));
     }
 
     @Override
     public CompletionStage<Optional<RequestRecord>> awaitTerminal(String correlationId, Duration maxWait) {
-        return ContextClassLoader.supply(loader, () -> store.awaitTerminal(correlationId, maxWait));
+        return ContextClassLoader.call(loader, () -> store.awaitTerminal(correlationId, maxWait));
     }
 
     @Override
     public CompletionStage<IdempotencyClaim> claimIdempotencyKey(IdempotencyClaim claim) {
-        return ContextClassLoader.supply(loader, () -> store.claimIdempotencyKey(claim));
+        return ContextClassLoader.call(loader, () -> store.claimIdempotencyKey(claim));
     }
 
     @Override
     public Health health() {
-        return ContextClassLoader.supply(loader, store::health);
+        return ContextClassLoader.call(loader, store::health);
     }
 
     @Override

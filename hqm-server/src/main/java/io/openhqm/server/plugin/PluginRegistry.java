@@ -104,7 +104,7 @@ public final class PluginRegistry {
     public Queue createQueue(String type, PluginConfig config, QueueSettings settings, PluginContext context) {
         Registered<QueueFactory> r = find(queues, type, "queue.type", "queue");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedQueue(ContextClassLoader.supply(loader, () -> r.factory().create(config, settings, context)),
+        return new IsolatedQueue(ContextClassLoader.call(loader, () -> r.factory().create(config, settings, context)),
                 loader);
     }
 
@@ -113,20 +113,20 @@ public final class PluginRegistry {
         Registered<ResultStoreFactory> r = find(resultStores, type, "results.type", "result store");
         ClassLoader loader = r.plugin().loader();
         return new IsolatedResultStore(
-                ContextClassLoader.supply(loader, () -> r.factory().create(config, settings, context)), loader);
+                ContextClassLoader.call(loader, () -> r.factory().create(config, settings, context)), loader);
     }
 
     public Processor createProcessor(String type, PluginConfig config, PluginContext context) {
         Registered<ProcessorFactory> r = find(processors, type, "worker.processor", "processor");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedProcessor(ContextClassLoader.supply(loader, () -> r.factory().create(config, context)),
+        return new IsolatedProcessor(ContextClassLoader.call(loader, () -> r.factory().create(config, context)),
                 loader);
     }
 
     public Egress createEgress(String type, PluginConfig config, PluginContext context) {
         Registered<EgressFactory> r = find(egresses, type, "proxy.type", "egress");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedEgress(ContextClassLoader.supply(loader, () -> r.factory().create(config, context)), loader);
+        return new IsolatedEgress(ContextClassLoader.call(loader, () -> r.factory().create(config, context)), loader);
     }
 
     /** The sentence for a type no plugin provides, naming the key and what is available. */
