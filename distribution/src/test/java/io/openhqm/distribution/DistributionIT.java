@@ -118,7 +118,7 @@ class DistributionIT {
         installation.process().destroy();
         assertTrue(installation.process().waitFor(20, TimeUnit.SECONDS), "exits after SIGTERM");
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-        assertTrue(seconds <= 15, "exited in " + seconds + " s");
+        assertTrue(seconds <= 6, "exited in " + seconds + " s, the grace is 2 s");
         assertTrue(installation.log().contains("shutting down"), installation.log());
 
         installation.start("--set", "worker.count=12");

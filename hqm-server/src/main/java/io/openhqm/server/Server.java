@@ -202,6 +202,9 @@ public final class Server implements AutoCloseable {
         if (http != null) {
             http.stopAccepting();
         }
+        if (engine != null) {
+            engine.stopPolling();
+        }
         while (!toClose.isEmpty()) {
             AutoCloseable next = toClose.pop();
             try {

@@ -29,6 +29,7 @@ public final class WorkerEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerEngine.class);
     private static final Duration POLL_WAIT = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Duration HAND_BACK = Duration.ofSeconds(2);
 
     private final Queue queue;
     private final MessageHandler handler;
@@ -40,6 +41,7 @@ public final class WorkerEngine implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("hqm-worker-", 0).factory());
     private volatile boolean running;
+    private long stopRequestedAt;
     private Thread dispatcher;
     private QueueConsumer consumer;
 
@@ -125,23 +127,39 @@ public final class WorkerEngine implements AutoCloseable {
         return inFlight.size();
     }
 
+    /**
+     * Stops taking messages from the queue; running ones go on. The shutdown grace counts from the first call.
+     */
+    public synchronized void stopPolling() {
+        if (running) {
+            running = false;
+            stopRequestedAt = System.nanoTime();
+        }
+    }
+
+    /**
+     * Stops polling, lets running messages finish until the shutdown grace (counted from {@link #stopPolling})
+     * is nearly over, then interrupts the rest so they hand their messages back.
+     */
     @Override
     public synchronized void close() {
-        if (!running) {
+        if (dispatcher == null) {
             return;
         }
-        running = false;
+        stopPolling();
+        long graceLeftMs = Math.max(0, shutdownGrace.minus(HAND_BACK).toMillis()
+                - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopRequestedAt));
         try {
             dispatcher.join(POLL_WAIT.multipliedBy(4).toMillis());
             if (dispatcher.isAlive()) {
                 dispatcher.interrupt();
                 dispatcher.join();
             }
-            if (!free.tryAcquire(count, shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("{} message(s) still running after the shutdown grace of {} s; handing them back",
+            if (!free.tryAcquire(count, graceLeftMs, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} message(s) still running at the end of the shutdown grace ({} s); handing them back",
                         inFlight.size(), shutdownGrace.toSeconds());
                 inFlight.values().forEach(Thread::interrupt);
-                if (!free.tryAcquire(count, 10, TimeUnit.SECONDS)) {
+                if (!free.tryAcquire(count, HAND_BACK.toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.warn("{} message(s) did not stop; they are redelivered after a restart", inFlight.size());
                 }
             }
@@ -155,6 +173,7 @@ public final class WorkerEngine implements AutoCloseable {
             } catch (HqmException e) {
                 LOG.warn("closing the queue consumer failed: {}", e.getMessage());
             }
+            dispatcher = null;
         }
         LOG.info("workers stopped");
     }
