@@ -3,12 +3,14 @@
 #   (a) baseline: GET /health/live, the HTTP stack alone (Undertow, no queue)
 #   (b) POST /api/v1/submit -> durably queued (listener only, SQLite group commit), 1 KiB bodies
 #   (c) submit -> COMPLETED: listener + 16 workers with the sample processor, until the queue is empty
-# Usage: bench/embedded.sh [seconds=15] [connections=64]
+# Usage: bench/embedded.sh [seconds=15] [connections=64] [extra server options, e.g. --set queue.embedded.synchronous=normal]
 # Needs: wrk (apt-get install wrk), a built distribution (mvn -q -B package -DskipTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-15}
 CONNECTIONS=${2:-64}
+shift $(( $# > 2 ? 2 : $# ))
+EXTRA=("$@")
 DIST=$(ls -d distribution/target/hqm-server-*/ | head -1)
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
 [ -x "$DIST/bin/hqm-server" ] || { echo "bench: build first: mvn -q -B package -DskipTests" >&2; exit 1; }
@@ -23,7 +25,7 @@ start() { # mode, extra args...
   local mode=$1; shift
   rm -rf "$WORK/data"
   "$DIST/bin/hqm-server" "$mode" --set server.port=$PORT --set "queue.embedded.path=\"$WORK/data\"" \
-    --set monitoring.log_level=WARN "$@" > "$WORK/server.log" 2>&1 &
+    --set monitoring.log_level=WARN ${EXTRA[@]+"${EXTRA[@]}"} "$@" > "$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do
     curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && return 0
