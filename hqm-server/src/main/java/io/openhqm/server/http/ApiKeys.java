@@ -57,8 +57,12 @@ final class ApiKeys {
     }
 
     static byte[] digest(String value) {
+        return digest(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] digest(byte[] value) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256").digest(value);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

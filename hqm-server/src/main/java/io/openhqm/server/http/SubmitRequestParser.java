@@ -133,8 +133,7 @@ final class SubmitRequestParser {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        String fingerprint = HexFormat.of().formatHex(ApiKeys.digest(new String(raw,
-                java.nio.charset.StandardCharsets.UTF_8)));
+        String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
         return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
                 idempotencyKey, owner, fingerprint);
     }

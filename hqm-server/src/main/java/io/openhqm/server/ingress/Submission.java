@@ -16,7 +16,8 @@ import java.util.Map;
  * @param requestedId    a client-chosen correlation id ({@code X-Correlation-ID}), or {@code null}
  * @param idempotencyKey the {@code Idempotency-Key}, or {@code null}
  * @param owner          who submits (a digest of the API key), or {@code null}
- * @param fingerprint    a digest of the whole request, to tell idempotent replays from conflicting reuse
+ * @param fingerprint    a digest of the whole request, to tell idempotent replays from conflicting reuse;
+ *                       {@code null} without an idempotency key
  */
 public record Submission(byte[] body, String contentType, Map<String, String> headers, String endpoint,
                          String method, int priority, Duration timeout, String requestedId, String idempotencyKey,
