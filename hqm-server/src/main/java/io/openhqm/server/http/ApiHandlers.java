@@ -9,16 +9,16 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -105,7 +105,7 @@ final class ApiHandlers {
         String id = latest.correlationId();
         exchange.getResponseHeaders().put(Headers.LOCATION, "/api/v1/response/" + id);
         if (accepted.replayed()) {
-            exchange.getResponseHeaders().put(new io.undertow.util.HttpString("Idempotent-Replayed"), "true");
+            exchange.getResponseHeaders().put(new HttpString("Idempotent-Replayed"), "true");
         }
         if (latest.status().isTerminal()) {
             Json.send(exchange, 200, Views.response(latest));
@@ -158,7 +158,7 @@ final class ApiHandlers {
 
     /** Runs {@code then} on the exchange's IO thread when {@code stage} completes; failures become problems. */
     private static <T> void whenDone(HttpServerExchange exchange, CompletionStage<T> stage,
-                                     java.util.function.BiConsumer<HttpServerExchange, T> then) {
+                                     BiConsumer<HttpServerExchange, T> then) {
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> stage.whenComplete((value, failure) ->
                 exchange.getIoThread().execute(() -> {
                     if (failure == null) {
