@@ -22,6 +22,7 @@ import io.openhqm.api.HqmException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -48,6 +49,7 @@ final class RedisBackend {
 
     private final RedisConfig config;
     private final ClientResources resources;
+    private final RedisURI uri;
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
@@ -60,7 +62,8 @@ final class RedisBackend {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), config.reconnectDelayMax(), 2,
                         TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, uri(config));
+        this.uri = uri(config);
+        this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -135,13 +138,12 @@ final class RedisBackend {
         }
     }
 
-    /** A new pub/sub connection. The caller closes it. */
-    StatefulRedisPubSubConnection<String, byte[]> connectPubSub() {
-        try {
-            return client.connectPubSub(CODEC);
-        } catch (RuntimeException e) {
-            throw failure("connecting to Redis for notifications", e);
-        }
+    /**
+     * A new pub/sub connection, connected asynchronously: this may be called on a Lettuce thread, where waiting for
+     * a connection would deadlock. The caller closes it.
+     */
+    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connectPubSub() {
+        return client.connectPubSubAsync(CODEC, uri).toCompletableFuture();
     }
 
     RedisClient client() {

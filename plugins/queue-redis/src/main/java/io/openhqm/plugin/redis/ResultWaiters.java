@@ -44,7 +44,7 @@ final class ResultWaiters implements AutoCloseable {
     private final Map<String, Set<Waiter>> byId = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hqm-redis-wait").daemon(true).factory());
-    private StatefulRedisPubSubConnection<String, byte[]> pubSub;
+    private volatile CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> pubSub;
     private volatile boolean closed;
 
     ResultWaiters(RedisBackend backend, RedisResultStore.Keys keys,
@@ -64,25 +64,29 @@ final class ResultWaiters implements AutoCloseable {
             if (current.isEmpty() || current.get().status().isTerminal() || maxWait.isZero() || maxWait.isNegative()) {
                 return CompletableFuture.completedFuture(current);
             }
-            StatefulRedisPubSubConnection<String, byte[]> connection = pubSub();
-            Waiter waiter = new Waiter();
-            CompletableFuture<?>[] subscribed = new CompletableFuture<?>[1];
-            byId.compute(id, (key, set) -> {
-                if (set == null) {
-                    set = ConcurrentHashMap.newKeySet();
-                    subscribed[0] = connection.async().subscribe(keys.done(id)).toCompletableFuture();
-                }
-                set.add(waiter);
-                return set;
-            });
-            waiter.timeout = timer.schedule(() -> expire(id, waiter), maxWait.toMillis(), TimeUnit.MILLISECONDS);
-            if (subscribed[0] != null) {
-                subscribed[0].whenComplete((ok, e) -> recheck(id));
-            } else {
-                recheck(id);
-            }
-            return waiter.result;
+            return pubSub().thenCompose(connection -> subscribe(connection, id, maxWait));
         });
+    }
+
+    private CompletableFuture<Optional<RequestRecord>> subscribe(
+            StatefulRedisPubSubConnection<String, byte[]> connection, String id, Duration maxWait) {
+        Waiter waiter = new Waiter();
+        CompletableFuture<?>[] subscribed = new CompletableFuture<?>[1];
+        byId.compute(id, (key, set) -> {
+            if (set == null) {
+                set = ConcurrentHashMap.newKeySet();
+                subscribed[0] = connection.async().subscribe(keys.done(id)).toCompletableFuture();
+            }
+            set.add(waiter);
+            return set;
+        });
+        waiter.timeout = timer.schedule(() -> expire(id, waiter), maxWait.toMillis(), TimeUnit.MILLISECONDS);
+        if (subscribed[0] != null) {
+            subscribed[0].whenComplete((ok, e) -> recheck(id));
+        } else {
+            recheck(id);
+        }
+        return waiter.result;
     }
 
     /** Reads the record and completes the waiters of {@code id} if it is terminal. */
@@ -129,49 +133,63 @@ final class ResultWaiters implements AutoCloseable {
     }
 
     private void unsubscribe(String id) {
-        StatefulRedisPubSubConnection<String, byte[]> connection = pubSub;
+        CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connecting = pubSub;
+        StatefulRedisPubSubConnection<String, byte[]> connection =
+                connecting != null && connecting.isDone() && !connecting.isCompletedExceptionally()
+                        ? connecting.join() : null;
         if (connection != null && connection.isOpen()) {
             connection.async().unsubscribe(keys.done(id));
         }
     }
 
-    private synchronized StatefulRedisPubSubConnection<String, byte[]> pubSub() {
+    /** The notification connection, connected on first use (asynchronously; see {@link RedisBackend}). */
+    private synchronized CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> pubSub() {
         if (closed) {
-            throw new HqmException(ErrorKind.TRANSIENT, "the result store is closed", null);
+            return CompletableFuture.failedFuture(
+                    new HqmException(ErrorKind.TRANSIENT, "the result store is closed", null));
         }
-        if (pubSub == null) {
-            StatefulRedisPubSubConnection<String, byte[]> connection = backend.connectPubSub();
-            String prefix = keys.donePrefix();
-            connection.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, byte[] message) {
-                    if (channel.startsWith(prefix)) {
-                        try {
-                            complete(channel.substring(prefix.length()), RecordFormat.decode(message));
-                        } catch (RuntimeException e) {
-                            recheck(channel.substring(prefix.length()));
-                        }
-                    }
+        if (pubSub == null || pubSub.isCompletedExceptionally()) {
+            pubSub = backend.connectPubSub().thenApply(connection -> {
+                listen(connection);
+                return connection;
+            });
+            pubSub.whenComplete((c, e) -> {
+                if (e != null) {
+                    LOG.warn("cannot open the notification connection: {}", RedisBackend.describe(e));
                 }
             });
-            backend.client().addListener(new RedisConnectionStateListener() {
-                @Override
-                public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                    if (handler == connection && !byId.isEmpty()) {
-                        LOG.info("notification connection re-established; re-reading {} awaited result(s)",
-                                byId.size());
-                        byId.keySet().forEach(ResultWaiters.this::recheck);
-                    }
-                }
-            });
-            pubSub = connection;
         }
         return pubSub;
     }
 
+    private void listen(StatefulRedisPubSubConnection<String, byte[]> connection) {
+        String prefix = keys.donePrefix();
+        connection.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, byte[] message) {
+                if (channel.startsWith(prefix)) {
+                    try {
+                        complete(channel.substring(prefix.length()), RecordFormat.decode(message));
+                    } catch (RuntimeException e) {
+                        recheck(channel.substring(prefix.length()));
+                    }
+                }
+            }
+        });
+        backend.client().addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                if (handler == connection && !byId.isEmpty()) {
+                    LOG.info("notification connection re-established; re-reading {} awaited result(s)", byId.size());
+                    byId.keySet().forEach(ResultWaiters.this::recheck);
+                }
+            }
+        });
+    }
+
     @Override
     public void close() {
-        StatefulRedisPubSubConnection<String, byte[]> connection;
+        CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connection;
         synchronized (this) {
             closed = true;
             connection = pubSub;
@@ -186,7 +204,7 @@ final class ResultWaiters implements AutoCloseable {
             }
         }
         if (connection != null) {
-            connection.close();
+            connection.thenAccept(StatefulRedisPubSubConnection::close);
         }
     }
 }

@@ -109,6 +109,20 @@ class RedisResultStoreIT {
     }
 
     @Test
+    void aWaitStartedOnALettuceThreadDoesNotBlockIt() throws Exception {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        RequestRecord pending = RequestRecord.pending("n1", T0, null);
+        // The first wait opens the notification connection; here it starts in the put's callback, on Lettuce's
+        // event loop, where a blocking connect would deadlock.
+        CompletableFuture<Optional<RequestRecord>> waiting = store.put(pending)
+                .thenCompose(ignored -> store.awaitTerminal("n1", Duration.ofSeconds(20))).toCompletableFuture();
+        Thread.sleep(200);
+        RequestRecord done = pending.finished(Status.TIMEOUT, null, "slow", 1, T0);
+        store.put(done).toCompletableFuture().get(2, TimeUnit.SECONDS);
+        assertEquals(Optional.of(done), waiting.get(3, TimeUnit.SECONDS));
+    }
+
+    @Test
     void manyWaitersOnManyIdsAreAllWoken() throws Exception {
         ResultStore listener = store(Duration.ofMinutes(5), "2s");
         ResultStore worker = store(Duration.ofMinutes(5), "3s");
