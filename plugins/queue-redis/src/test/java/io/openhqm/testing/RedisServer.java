@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real redis-server for tests, on a free port of 127.0.0.1: the Debian {@code /usr/bin/redis-server} where it is
- * installed, else the Linux binary bundled in the embedded-redis jar (Redis 6.2). Can be killed and started again
+ * installed, else the Linux binary bundled in the embedded-redis jar (Redis 6.2; {@code -Dopenhqm.test.redis=bundled}
+ * forces it). Can be killed and started again
  * on the same port; a persistent server ({@link #startPersistent}) keeps its data across that (append-only file,
  * fsync on every write). {@link #call} is a minimal RESP client for assertions and external producers.
  */
@@ -32,29 +33,36 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final boolean persistent;
+    private final String password;
     private Process process;
 
-    private RedisServer(Path binary, int port, Path dir, boolean persistent) {
+    private RedisServer(Path binary, int port, Path dir, boolean persistent, String password) {
         this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.persistent = persistent;
+        this.password = password;
     }
 
     /** A server without persistence. */
     public static RedisServer start() {
-        return create(false);
+        return create(false, null);
+    }
+
+    /** A server without persistence that requires {@code password} (user {@code default}). */
+    public static RedisServer startWithPassword(String password) {
+        return create(false, password);
     }
 
     /** A server that keeps its data across {@link #kill()} and {@link #restart()}. */
     public static RedisServer startPersistent() {
-        return create(true);
+        return create(true, null);
     }
 
-    private static RedisServer create(boolean persistent) {
+    private static RedisServer create(boolean persistent, String password) {
         try {
             Path dir = Files.createTempDirectory("redis-test");
-            RedisServer server = new RedisServer(binary(), freePort(), dir, persistent);
+            RedisServer server = new RedisServer(binary(), freePort(), dir, persistent, password);
             server.launch();
             return server;
         } catch (IOException e) {
@@ -71,9 +79,9 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:<port>} */
+    /** {@code redis://127.0.0.1:<port>}, with {@code :password@} if the server requires one. */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + (password != null ? ":" + password + "@" : "") + "127.0.0.1:" + port;
     }
 
     /** Stops the server at once (SIGKILL). */
@@ -98,6 +106,9 @@ public final class RedisServer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--daemonize", "no",
                 "--logfile", dir.resolve("redis.log").toString()));
+        if (password != null) {
+            command.addAll(List.of("--requirepass", password));
+        }
         if (persistent) {
             command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
         } else {
@@ -144,20 +155,30 @@ public final class RedisServer implements AutoCloseable {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            ByteArrayOutputStream request = new ByteArrayOutputStream();
-            request.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.UTF_8));
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                request.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.UTF_8));
-                request.write(bytes);
-                request.write("\r\n".getBytes(StandardCharsets.UTF_8));
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+            if (password != null) {
+                out.write(encode("AUTH", password));
+                out.flush();
+                read(in);
             }
-            out.write(request.toByteArray());
+            out.write(encode(args));
             out.flush();
-            return read(new BufferedInputStream(socket.getInputStream()));
+            return read(in);
         } catch (IOException e) {
             throw new IllegalStateException("redis at port " + port + ": " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] encode(String... args) throws IOException {
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.UTF_8));
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            request.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.UTF_8));
+            request.write(bytes);
+            request.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        return request.toByteArray();
     }
 
     /** {@link #call} expecting a whole number. */
@@ -214,7 +235,8 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static synchronized Path binary() throws IOException {
-        if (Files.isExecutable(SYSTEM_BINARY)) {
+        // -Dopenhqm.test.redis=bundled tests the fallback on a machine that has redis-server installed.
+        if (Files.isExecutable(SYSTEM_BINARY) && !"bundled".equals(System.getProperty("openhqm.test.redis"))) {
             return SYSTEM_BINARY;
         }
         if (extracted == null) {

@@ -48,6 +48,7 @@ final class RedisConsumer implements QueueConsumer {
     private final Consumer<String> groupConsumer;
     private final StatefulRedisConnection<String, byte[]> reader;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
     private final long reclaimIntervalNanos;
     private boolean recovered;
     private String recoverFrom = "-";
@@ -80,6 +81,12 @@ final class RedisConsumer implements QueueConsumer {
             List<Delivery> out = new ArrayList<>();
             if (!recovered) {
                 recover(limit, out);
+                if (!out.isEmpty()) {
+                    return out;
+                }
+            }
+            if (!abandoned.isEmpty()) {
+                takeBackAbandoned(limit, out);
                 if (!out.isEmpty()) {
                     return out;
                 }
@@ -153,6 +160,26 @@ final class RedisConsumer implements QueueConsumer {
         }
     }
 
+    /** Delivers again the entries whose settling failed, once Redis answers again. */
+    private void takeBackAbandoned(int limit, List<Delivery> out) throws InterruptedException {
+        List<String> ids = abandoned.stream().limit(limit).toList();
+        List<byte[]> args = new ArrayList<>(ids.size() + 2);
+        args.add(RedisQueue.utf8(config.consumerGroup()));
+        args.add(RedisQueue.utf8(name));
+        ids.forEach(id -> args.add(RedisQueue.utf8(id)));
+        List<Object> result = await(Script.CLAIM_IDS.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
+                new String[] {queue.stream}, args.toArray(byte[][]::new)), 0);
+        ids.forEach(abandoned::remove);
+        for (Object item : result) {
+            List<?> e = (List<?>) item;
+            deliver(string(e.get(0)), (Long) e.get(1), fields((List<?>) e.get(2)), out);
+        }
+        if (!out.isEmpty()) {
+            LOG.info("delivering again {} message(s) whose outcome could not be settled while Redis was unreachable",
+                    out.size());
+        }
+    }
+
     private void reclaim(long now, int limit, List<Delivery> out) throws InterruptedException {
         List<Object> result = await(Script.RECLAIM.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
                 new String[] {queue.stream}, RedisQueue.utf8(config.consumerGroup()), RedisQueue.utf8(name),
@@ -216,8 +243,18 @@ final class RedisConsumer implements QueueConsumer {
         return queue;
     }
 
-    void settled(String entryId) {
+    /** A settle of {@code entryId} is under way: stop renewing its lease. */
+    void settling(String entryId) {
         inFlight.remove(entryId);
+    }
+
+    void settled(String entryId) {
+        abandoned.remove(entryId);
+    }
+
+    /** Settling {@code entryId} failed; unless a later settle succeeds, it is delivered again by the next polls. */
+    void settleFailed(String entryId) {
+        abandoned.add(entryId);
     }
 
     /** Resets the idle time of this consumer's in-flight entries (without counting a delivery). */

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One delivery of a stream entry. Each settling method runs one script that acknowledges and deletes the entry
  * and, for retry, defer and dead-letter, adds the message where it goes next, atomically; it blocks until Redis
- * answered. A failed settle may be followed by another (the engine defers after a failed ack); once any settle
- * was tried the lease is no longer renewed, so an entry nobody settles is reclaimed after the visibility timeout.
+ * answered. A failed settle may be followed by another (the engine defers after a failed ack). Once any settle
+ * was tried the lease is no longer renewed; if none succeeded, the consumer delivers the entry again as soon as
+ * Redis answers (and any consumer would reclaim it after the visibility timeout).
  */
 final class RedisDelivery implements Delivery {
     private static final Logger LOG = LoggerFactory.getLogger(RedisDelivery.class);
@@ -86,15 +87,17 @@ final class RedisDelivery implements Delivery {
         if (!settled.compareAndSet(false, true)) {
             throw new IllegalStateException("delivery " + entryId + " was settled already");
         }
-        consumer.settled(entryId);
+        consumer.settling(entryId);
         try {
             boolean done = consumer.queue().backend.await(script.get(), what + " message " + message.correlationId());
+            consumer.settled(entryId);
             if (!done) {
                 LOG.info("entry {} of {} was settled elsewhere already (it was reclaimed after the visibility"
                         + " timeout); nothing to do", entryId, message.correlationId());
             }
         } catch (RuntimeException e) {
             settled.set(false);
+            consumer.settleFailed(entryId);
             throw e;
         }
     }

@@ -61,7 +61,9 @@ final class ResultWaiters implements AutoCloseable {
 
     CompletionStage<Optional<RequestRecord>> await(String id, Duration maxWait) {
         return reader.apply(id).thenCompose(current -> {
-            if (current.isEmpty() || current.get().status().isTerminal() || maxWait.isZero() || maxWait.isNegative()) {
+            // An unknown id is waited for too: a message from an external producer has no record until a worker
+            // takes it (its entry id is its correlation id).
+            if (current.map(r -> r.status().isTerminal()).orElse(false) || maxWait.isZero() || maxWait.isNegative()) {
                 return CompletableFuture.completedFuture(current);
             }
             return pubSub().thenCompose(connection -> subscribe(connection, id, maxWait));

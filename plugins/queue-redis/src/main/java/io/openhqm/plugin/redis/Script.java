@@ -24,6 +24,7 @@ final class Script {
     static final Script MOVE_DUE = load("move_due.lua");
     static final Script RECLAIM = load("reclaim.lua");
     static final Script RECOVER = load("recover.lua");
+    static final Script CLAIM_IDS = load("claim_ids.lua");
 
     private final String name;
     private final String source;

@@ -296,8 +296,11 @@ class RedisQueueIT {
                     TestConfig.of("url", own.url(), "consumer_name", "c"), SETTINGS, new TestConfig.Context("h"));
             open.add(queue);
             QueueConsumer consumer = consumer(queue);
+            queue.publish(message("in-flight", "{}")).toCompletableFuture().join();
+            Delivery inFlight = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
             queue.publish(message("before", "{}")).toCompletableFuture().join();
             own.kill();
+            assertThrows(HqmException.class, inFlight::ack);
 
             long start = System.nanoTime();
             CompletionException failed = assertThrows(CompletionException.class,
@@ -316,14 +319,16 @@ class RedisQueueIT {
             queue.publish(message("after", "{}")).toCompletableFuture().join();
             List<Delivery> got = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (got.size() < 2 && System.nanoTime() < deadline) {
+            while (got.size() < 3 && System.nanoTime() < deadline) {
                 try {
-                    got.addAll(consumer.poll(2, Duration.ofMillis(200)));
+                    got.addAll(consumer.poll(3, Duration.ofMillis(200)));
                 } catch (HqmException stillReconnecting) {
                     Thread.sleep(100);
                 }
             }
-            assertEquals(List.of("before", "after"), got.stream().map(d -> d.message().correlationId()).toList());
+            assertEquals(List.of("in-flight", "before", "after"),
+                    got.stream().map(d -> d.message().correlationId()).toList(),
+                    "the delivery whose ack failed comes again at once, not after the visibility timeout of 60 s");
         }
     }
 

@@ -152,8 +152,16 @@ class RedisResultStoreIT {
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(Optional.of(pending), got);
         assertTrue(tookMs >= 390 && tookMs < 1500, "took " + tookMs);
-        assertEquals(Optional.empty(), store.awaitTerminal("unknown", Duration.ofSeconds(10)).toCompletableFuture()
-                .get(1, TimeUnit.SECONDS), "an unknown id answers at once");
+        CompletableFuture<Optional<RequestRecord>> unknown = store.awaitTerminal("external-1", Duration.ofSeconds(10))
+                .toCompletableFuture();
+        Thread.sleep(200);
+        assertFalse(unknown.isDone(), "an unknown id is waited for (an external message has no record yet)");
+        RequestRecord done = RequestRecord.pending("external-1", T0, null).finished(Status.COMPLETED,
+                Reply.json(new byte[] {'2'}), null, 1, T0);
+        store.put(done).toCompletableFuture().join();
+        assertEquals(Optional.of(done), unknown.get(2, TimeUnit.SECONDS));
+        assertEquals(Optional.empty(), store.awaitTerminal("never", Duration.ofMillis(200)).toCompletableFuture()
+                .get(2, TimeUnit.SECONDS));
     }
 
     @Test
