@@ -1,0 +1,109 @@
+package io.openhqm.plugin.redis;
+
+import io.openhqm.api.message.Message;
+import io.openhqm.api.queue.AttemptFailure;
+import io.openhqm.api.queue.Delivery;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One delivery of a stream entry. Each settling method runs one script that acknowledges and deletes the entry
+ * and, for retry, defer and dead-letter, adds the message where it goes next, atomically; it blocks until Redis
+ * answered. A failed settle may be followed by another (the engine defers after a failed ack). Once any settle
+ * was tried the lease is no longer renewed; if none succeeded, the consumer delivers the entry again as soon as
+ * Redis answers (and any consumer would reclaim it after the visibility timeout).
+ */
+final class RedisDelivery implements Delivery {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisDelivery.class);
+
+    private final RedisConsumer consumer;
+    private final String entryId;
+    private final Message message;
+    private final int attempt;
+    private final List<AttemptFailure> history;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    RedisDelivery(RedisConsumer consumer, String entryId, Message message, int attempt, List<AttemptFailure> history) {
+        this.consumer = consumer;
+        this.entryId = entryId;
+        this.message = message;
+        this.attempt = attempt;
+        this.history = List.copyOf(history);
+    }
+
+    @Override
+    public Message message() {
+        return message;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public List<AttemptFailure> history() {
+        return history;
+    }
+
+    String entryId() {
+        return entryId;
+    }
+
+    @Override
+    public void ack() {
+        settle("acknowledging", () -> consumer.queue().ack(entryId));
+    }
+
+    @Override
+    public void retry(Duration delay, String error) {
+        List<AttemptFailure> failures = new ArrayList<>(history);
+        failures.add(new AttemptFailure(attempt, consumer.queue().clock.instant(), error));
+        settle("scheduling a retry of", () -> consumer.queue().requeue(entryId,
+                EntryFormat.encode(message, attempt + 1, failures), delay));
+    }
+
+    @Override
+    public void defer(Duration delay) {
+        settle("handing back", () -> consumer.queue().requeue(entryId,
+                EntryFormat.encode(message, attempt, history), delay));
+    }
+
+    @Override
+    public void deadLetter(String reason) {
+        List<AttemptFailure> failures = new ArrayList<>(history);
+        failures.add(new AttemptFailure(attempt, consumer.queue().clock.instant(), reason));
+        settle("dead-lettering", () -> consumer.queue().deadLetter(entryId,
+                EntryFormat.encode(message, attempt, failures), reason));
+    }
+
+    private void settle(String what, Supplier<CompletableFuture<Boolean>> script) {
+        if (!settled.compareAndSet(false, true)) {
+            throw new IllegalStateException("delivery " + entryId + " was settled already");
+        }
+        consumer.settling(entryId);
+        try {
+            boolean done = consumer.queue().backend.await(script.get(), what + " message " + message.correlationId());
+            consumer.settled(entryId);
+            if (!done) {
+                LOG.info("entry {} of {} was settled elsewhere already (it was reclaimed after the visibility"
+                        + " timeout); nothing to do", entryId, message.correlationId());
+            }
+        } catch (RuntimeException e) {
+            settled.set(false);
+            consumer.settleFailed(entryId);
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisDelivery[" + entryId + ", " + message.correlationId() + ", attempt " + attempt + "]";
+    }
+}

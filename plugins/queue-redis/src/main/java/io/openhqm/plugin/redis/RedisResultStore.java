@@ -1,0 +1,135 @@
+package io.openhqm.plugin.redis;
+
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.openhqm.api.Health;
+import io.openhqm.api.result.IdempotencyClaim;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Status and outcome per correlation id in Redis: one JSON value under {@code <prefix>result:<id>} with a TTL that
+ * restarts on every put. Putting a terminal record also publishes it on {@code <prefix>done:<id>}, which wakes
+ * {@link #awaitTerminal} waiters in any process (see {@link ResultWaiters}). Idempotency keys are
+ * {@code SET NX} values under {@code <prefix>idem:<key>} with the same TTL.
+ *
+ * <p>Thread-safe; every command goes through the process's shared connection and pipelines.
+ */
+final class RedisResultStore implements ResultStore {
+    private final RedisBackend backend;
+    private final RedisAsyncCommands<String, byte[]> redis;
+    private final Keys keys;
+    private final long ttlMs;
+    private final ResultWaiters waiters;
+
+    RedisResultStore(RedisBackend backend, Duration ttl) {
+        this.backend = backend;
+        this.redis = backend.redis();
+        this.keys = new Keys(backend.config().keyPrefix());
+        this.ttlMs = Math.max(1, ttl.toMillis());
+        this.waiters = new ResultWaiters(backend, keys, this::get);
+        backend.resultTtl(ttl);
+    }
+
+    /** Where the records and notifications of one key prefix live. */
+    record Keys(String prefix) {
+        String result(String id) {
+            return prefix + "result:" + id;
+        }
+
+        String done(String id) {
+            return prefix + "done:" + id;
+        }
+
+        String donePrefix() {
+            return prefix + "done:";
+        }
+
+        String idempotency(String key) {
+            return prefix + "idem:" + key;
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> put(RequestRecord record) {
+        return write(redis, keys, record, ttlMs).exceptionally(e -> {
+            throw backend.failure("storing the status of " + record.correlationId(), e);
+        });
+    }
+
+    /**
+     * Stores {@code record} with {@code ttlMs} and, when it is terminal, publishes it to its waiters. The
+     * stage completes when the record is stored; a failed notification only delays waiters until their timeout.
+     */
+    static CompletableFuture<Void> write(RedisAsyncCommands<String, byte[]> redis, Keys keys, RequestRecord record,
+                                         long ttlMs) {
+        byte[] bytes = RecordFormat.encode(record);
+        CompletableFuture<Void> stored = redis.set(keys.result(record.correlationId()), bytes,
+                SetArgs.Builder.px(ttlMs)).toCompletableFuture().thenApply(ok -> null);
+        if (record.status().isTerminal()) {
+            redis.publish(keys.done(record.correlationId()), bytes);
+        }
+        return stored;
+    }
+
+    @Override
+    public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
+        return redis.get(keys.result(correlationId)).toCompletableFuture()
+                .handle((bytes, e) -> {
+                    if (e != null) {
+                        throw backend.failure("reading the status of " + correlationId, e);
+                    }
+                    return bytes == null ? Optional.<RequestRecord>empty() : Optional.of(RecordFormat.decode(bytes));
+                });
+    }
+
+    @Override
+    public CompletionStage<Optional<RequestRecord>> awaitTerminal(String correlationId, Duration maxWait) {
+        return waiters.await(correlationId, maxWait);
+    }
+
+    @Override
+    public CompletionStage<IdempotencyClaim> claimIdempotencyKey(IdempotencyClaim claim) {
+        return claim(claim, 3);
+    }
+
+    private CompletableFuture<IdempotencyClaim> claim(IdempotencyClaim claim, int triesLeft) {
+        String key = keys.idempotency(claim.key());
+        return redis.set(key, RecordFormat.encodeClaim(claim), SetArgs.Builder.nx().px(ttlMs)).toCompletableFuture()
+                .thenCompose(ok -> {
+                    if ("OK".equals(ok)) {
+                        return CompletableFuture.completedFuture(claim);
+                    }
+                    return redis.get(key).toCompletableFuture().thenCompose(bytes -> {
+                        if (bytes != null) {
+                            return CompletableFuture.completedFuture(RecordFormat.decodeClaim(claim.key(), bytes));
+                        }
+                        if (triesLeft <= 1) {
+                            throw new IllegalStateException("the idempotency key changed hands repeatedly");
+                        }
+                        return claim(claim, triesLeft - 1); // expired between SET NX and GET: claim again
+                    });
+                })
+                .exceptionally(e -> {
+                    throw backend.failure("claiming an idempotency key", e);
+                });
+    }
+
+    @Override
+    public Health health() {
+        return backend.ping();
+    }
+
+    @Override
+    public void close() {
+        try {
+            waiters.close();
+        } finally {
+            backend.release();
+        }
+    }
+}

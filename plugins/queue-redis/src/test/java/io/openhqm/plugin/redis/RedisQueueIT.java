@@ -1,0 +1,364 @@
+package io.openhqm.plugin.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.openhqm.api.ErrorKind;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
+import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The queue against a real redis-server. */
+class RedisQueueIT {
+    private static final QueueSettings SETTINGS = new QueueSettings("openhqm-requests", "openhqm-dlq");
+    private static RedisServer redis;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void flush() {
+        redis.call("FLUSHALL");
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private RedisQueue queue(String consumerName, Object... extra) {
+        List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
+        kv.addAll(List.of(extra));
+        RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory()
+                .create(TestConfig.of(kv.toArray()), SETTINGS, new TestConfig.Context("test-host"));
+        open.add(queue);
+        return queue;
+    }
+
+    private QueueConsumer consumer(RedisQueue queue) {
+        QueueConsumer consumer = queue.consumer("workers");
+        open.add(consumer);
+        return consumer;
+    }
+
+    private static Message message(String id, String body) {
+        return new Message(id, body.getBytes(StandardCharsets.UTF_8), "application/json", Map.of(),
+                MessageMetadata.defaults(Instant.now()));
+    }
+
+    private static List<Delivery> pollUntil(QueueConsumer consumer, int count, Duration max) throws Exception {
+        List<Delivery> got = new ArrayList<>();
+        long deadline = System.nanoTime() + max.toNanos();
+        while (got.size() < count && System.nanoTime() < deadline) {
+            got.addAll(consumer.poll(count - got.size(), Duration.ofMillis(200)));
+        }
+        return got;
+    }
+
+    @Test
+    void publishedMessagesAreDeliveredOnceAndAckDeletesThem() throws Exception {
+        RedisQueue queue = queue("a");
+        for (int i = 0; i < 20; i++) {
+            queue.publish(message("m" + i, "{\"n\":" + i + "}")).toCompletableFuture().join();
+        }
+        assertEquals(20, queue.depth());
+        QueueConsumer consumer = consumer(queue);
+        List<Delivery> got = pollUntil(consumer, 20, Duration.ofSeconds(5));
+        assertEquals(20, got.size());
+        assertEquals("m0", got.get(0).message().correlationId());
+        assertEquals(1, got.get(0).attempt());
+        assertEquals(20, queue.depth(), "in flight still counts");
+        got.forEach(Delivery::ack);
+        assertEquals(0, queue.depth());
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"), "acknowledged entries are deleted");
+        assertTrue(consumer.poll(10, Duration.ofMillis(100)).isEmpty());
+    }
+
+    @Test
+    void aRetryWaitsItsDelayWithoutBlockingOthersAndKeepsTheHistory() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        queue.publish(message("slow", "{}")).toCompletableFuture().join();
+        Delivery first = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        long retriedAt = System.nanoTime();
+        first.retry(Duration.ofMillis(800), "backend said 503");
+        assertEquals(1, queue.depth(), "a delayed message counts in the depth");
+
+        queue.publish(message("fast", "{}")).toCompletableFuture().join();
+        Delivery other = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertEquals("fast", other.message().correlationId(), "the waiting retry does not block other messages");
+        other.ack();
+
+        Delivery again = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - retriedAt);
+        assertEquals("slow", again.message().correlationId());
+        assertTrue(waitedMs >= 790, "redelivered after " + waitedMs + " ms");
+        assertTrue(waitedMs < 2500, "redelivered after " + waitedMs + " ms");
+        assertEquals(2, again.attempt());
+        assertEquals(1, again.history().size());
+        assertEquals("backend said 503", again.history().get(0).error());
+        assertEquals(1, again.history().get(0).attempt());
+
+        again.defer(Duration.ZERO);
+        Delivery deferred = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        assertEquals(2, deferred.attempt(), "a deferred delivery does not count an attempt");
+
+        deferred.deadLetter("gave up");
+        assertEquals(0, queue.depth());
+        assertEquals(1, queue.deadLetterCount());
+        DeadLetter dead = queue.deadLetters(10).get(0);
+        assertEquals("slow", dead.message().correlationId());
+        assertEquals("gave up", dead.reason());
+        assertEquals(List.of("backend said 503", "gave up"), dead.history().stream().map(h -> h.error()).toList());
+        assertEquals(List.of(1, 2), dead.history().stream().map(h -> h.attempt()).toList());
+    }
+
+    @Test
+    void settlingTwiceIsRefused() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        queue.publish(message("x", "{}")).toCompletableFuture().join();
+        Delivery d = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+        d.ack();
+        assertThrows(IllegalStateException.class, d::ack);
+    }
+
+    @Test
+    void entriesOfADeadConsumerAreReclaimedAfterTheVisibilityTimeout() throws Exception {
+        RedisQueue dying = queue("dying", "visibility_timeout", "1s");
+        for (int i = 0; i < 50; i++) {
+            dying.publish(message("m" + i, "{}")).toCompletableFuture().join();
+        }
+        QueueConsumer lost = dying.consumer("workers");
+        assertEquals(50, pollUntil(lost, 50, Duration.ofSeconds(5)).size());
+        dying.close(); // the process "dies": nothing is settled, no lease is renewed
+        open.remove(dying);
+
+        RedisQueue survivor = queue("survivor", "visibility_timeout", "1s");
+        QueueConsumer consumer = consumer(survivor);
+        long start = System.nanoTime();
+        List<Delivery> got = pollUntil(consumer, 50, Duration.ofSeconds(10));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(50, got.size());
+        assertTrue(tookMs >= 500, "reclaimed only once idle for the visibility timeout, took " + tookMs + " ms");
+        Set<String> ids = new HashSet<>();
+        for (Delivery d : got) {
+            ids.add(d.message().correlationId());
+            assertEquals(2, d.attempt());
+            assertEquals(RedisConsumer.UNSETTLED, d.history().get(0).error());
+            d.ack();
+        }
+        assertEquals(50, ids.size());
+        assertEquals(0, survivor.depth());
+    }
+
+    @Test
+    void aLiveConsumerKeepsItsLongRunningMessage() throws Exception {
+        RedisQueue busy = queue("busy", "visibility_timeout", "1s");
+        RedisQueue other = queue("other", "visibility_timeout", "1s");
+        busy.publish(message("long", "{}")).toCompletableFuture().join();
+        Delivery held = pollUntil(consumer(busy), 1, Duration.ofSeconds(5)).get(0);
+        QueueConsumer thief = consumer(other);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3000);
+        while (System.nanoTime() < end) {
+            assertTrue(thief.poll(1, Duration.ofMillis(200)).isEmpty(), "taken from a live consumer");
+        }
+        held.ack();
+        assertEquals(0, busy.depth());
+    }
+
+    @Test
+    void anEntryThatKeepsKillingItsWorkerEndsInTheDeadLetterQueue() throws Exception {
+        RedisQueue first = queue("w1", "visibility_timeout", "500ms", "max_deliveries", 2);
+        new RedisResultStore(RedisBackend.acquire(first.config), Duration.ofMinutes(5));
+        first.publish(message("poison", "{}")).toCompletableFuture().join();
+        assertEquals(1, pollUntil(first.consumer("workers"), 1, Duration.ofSeconds(5)).size());
+        first.close();
+        open.remove(first);
+        RedisQueue second = queue("w2", "visibility_timeout", "500ms", "max_deliveries", 2);
+        QueueConsumer secondConsumer = second.consumer("workers");
+        Delivery again = pollUntil(secondConsumer, 1, Duration.ofSeconds(5)).get(0);
+        assertEquals(2, again.attempt());
+        secondConsumer.close(); // dies too
+        RedisQueue third = queue("w3", "visibility_timeout", "500ms", "max_deliveries", 2);
+        QueueConsumer thirdConsumer = consumer(third);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (System.nanoTime() < end && third.deadLetterCount() == 0) {
+            assertTrue(thirdConsumer.poll(1, Duration.ofMillis(100)).isEmpty());
+        }
+        assertEquals(1, third.deadLetterCount());
+        assertEquals(0, third.depth());
+        DeadLetter dead = third.deadLetters(1).get(0);
+        assertEquals("poison", dead.message().correlationId());
+        assertTrue(dead.reason().contains("max_deliveries"), dead.reason());
+        assertEquals(2, dead.history().size());
+        Object record = waitFor(() -> redis.call("GET", "openhqm:result:poison"), Duration.ofSeconds(3));
+        assertTrue(String.valueOf(record).contains("\"status\":\"FAILED\""), String.valueOf(record));
+    }
+
+    @Test
+    void aRestartedConsumerTakesBackItsOwnPendingEntriesAtOnce() throws Exception {
+        RedisQueue before = queue("same-name");
+        for (int i = 0; i < 5; i++) {
+            before.publish(message("m" + i, "{}")).toCompletableFuture().join();
+        }
+        assertEquals(5, pollUntil(before.consumer("workers"), 5, Duration.ofSeconds(5)).size());
+        before.close();
+        open.remove(before);
+
+        RedisQueue after = queue("same-name");
+        List<Delivery> got = consumer(after).poll(10, Duration.ofMillis(100));
+        assertEquals(5, got.size(), "no wait for the visibility timeout of 60 s");
+        assertEquals(2, got.get(0).attempt());
+        got.forEach(Delivery::ack);
+        assertEquals(0, after.depth());
+    }
+
+    @Test
+    void entriesOfExternalProducersAreDelivered() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        String plainId = (String) redis.call("XADD", "openhqm-requests", "*", "body", "{\"x\":1}");
+        redis.call("XADD", "openhqm-requests", "*", "payload",
+                "{\"correlation_id\":\"py-1\",\"payload\":{\"operation\":\"echo\"},\"metadata\":{\"priority\":3}}");
+        redis.call("XADD", "openhqm-requests", "*", "junk", "1");
+        List<Delivery> got = pollUntil(consumer, 2, Duration.ofSeconds(5));
+        assertEquals(2, got.size());
+        assertEquals(plainId, got.get(0).message().correlationId());
+        assertEquals("{\"x\":1}", got.get(0).message().bodyAsString());
+        assertEquals("py-1", got.get(1).message().correlationId());
+        assertEquals("{\"operation\":\"echo\"}", got.get(1).message().bodyAsString());
+        assertEquals(3, got.get(1).message().metadata().priority());
+        got.forEach(Delivery::ack);
+        assertTrue(consumer.poll(5, Duration.ofMillis(100)).isEmpty(), "the junk entry is not delivered");
+        waitFor(() -> queue.deadLetterCount() == 1 ? true : null, Duration.ofSeconds(3));
+        assertTrue(queue.deadLetters(1).get(0).reason().startsWith("not a message"));
+        assertEquals(0, queue.depth());
+    }
+
+    @Test
+    void aLostConsumerGroupIsCreatedAgain() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        redis.call("DEL", "openhqm-requests");
+        assertTrue(consumer.poll(1, Duration.ofMillis(100)).isEmpty());
+        queue.publish(message("after", "{}")).toCompletableFuture().join();
+        assertEquals("after", pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0).message().correlationId());
+    }
+
+    @Test
+    void theStreamCanBeCappedAndTheDeadLetterStreamIs() throws Exception {
+        RedisQueue queue = queue("a", "max_stream_length", 10);
+        for (int i = 0; i < 500; i++) {
+            queue.publish(message("m" + i, "{}")).toCompletableFuture().join();
+        }
+        assertTrue(redis.callLong("XLEN", "openhqm-requests") < 500);
+    }
+
+    @Test
+    void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
+        try (RedisServer own = RedisServer.startPersistent()) {
+            RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory().create(
+                    TestConfig.of("url", own.url(), "consumer_name", "c"), SETTINGS, new TestConfig.Context("h"));
+            open.add(queue);
+            QueueConsumer consumer = consumer(queue);
+            queue.publish(message("in-flight", "{}")).toCompletableFuture().join();
+            Delivery inFlight = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
+            queue.publish(message("before", "{}")).toCompletableFuture().join();
+            own.kill();
+            assertThrows(HqmException.class, inFlight::ack);
+
+            long start = System.nanoTime();
+            CompletionException failed = assertThrows(CompletionException.class,
+                    () -> queue.publish(message("during", "{}")).toCompletableFuture().join());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3000);
+            HqmException cause = assertInstanceOf(HqmException.class, failed.getCause());
+            assertEquals(ErrorKind.TRANSIENT, cause.kind());
+            start = System.nanoTime();
+            assertFalse(queue.health().healthy());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1500);
+            HqmException pollFailed = assertThrows(HqmException.class, () -> consumer.poll(1, Duration.ofMillis(100)));
+            assertEquals(ErrorKind.TRANSIENT, pollFailed.kind());
+
+            own.restart();
+            waitFor(() -> queue.health().healthy() ? true : null, Duration.ofSeconds(10));
+            queue.publish(message("after", "{}")).toCompletableFuture().join();
+            List<Delivery> got = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got.size() < 3 && System.nanoTime() < deadline) {
+                try {
+                    got.addAll(consumer.poll(3, Duration.ofMillis(200)));
+                } catch (HqmException stillReconnecting) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(List.of("in-flight", "before", "after"),
+                    got.stream().map(d -> d.message().correlationId()).toList(),
+                    "the delivery whose ack failed comes again at once, not after the visibility timeout of 60 s");
+        }
+    }
+
+    @Test
+    void depthCountsWaitingInFlightAndDelayed() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        for (int i = 0; i < 3; i++) {
+            queue.publish(message("m" + i, "{}")).toCompletableFuture().join();
+        }
+        List<Delivery> got = pollUntil(consumer, 2, Duration.ofSeconds(5));
+        got.get(0).retry(Duration.ofMinutes(1), "later");
+        assertEquals(3, queue.depth());
+        assertTrue(queue.health().healthy());
+        assertNotNull(queue.health().detail());
+    }
+
+    private static <T> T waitFor(java.util.function.Supplier<T> probe, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                T value = probe.get();
+                if (value != null) {
+                    return value;
+                }
+            } catch (RuntimeException notYet) {
+                // try again
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("condition not met within " + max);
+    }
+}

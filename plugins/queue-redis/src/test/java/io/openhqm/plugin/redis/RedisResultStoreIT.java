@@ -1,0 +1,182 @@
+package io.openhqm.plugin.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.openhqm.api.result.IdempotencyClaim;
+import io.openhqm.api.result.Reply;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultSettings;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.Status;
+import io.openhqm.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The result store against a real redis-server. */
+class RedisResultStoreIT {
+    private static RedisServer redis;
+    private final List<ResultStore> open = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void flush() {
+        redis.call("FLUSHALL");
+    }
+
+    @AfterEach
+    void closeAll() {
+        open.forEach(ResultStore::close);
+    }
+
+    /** A store; a distinct {@code connect_timeout} gives it a connection of its own, as another process has. */
+    private ResultStore store(Duration ttl, String connectTimeout) {
+        ResultStore store = new RedisPlugin.RedisResultStoreFactory().create(
+                TestConfig.of("url", redis.url(), "connect_timeout", connectTimeout), new ResultSettings(ttl),
+                new TestConfig.Context("h"));
+        open.add(store);
+        return store;
+    }
+
+    private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    @Test
+    void storesAndReadsRecordsWithTheirTtl() {
+        ResultStore store = store(Duration.ofSeconds(120), "2s");
+        RequestRecord pending = RequestRecord.pending("a1", T0, "owner-hash");
+        store.put(pending).toCompletableFuture().join();
+        assertEquals(Optional.of(pending), store.get("a1").toCompletableFuture().join());
+        long pttl = redis.callLong("PTTL", "openhqm:result:a1");
+        assertTrue(pttl > 110_000 && pttl <= 120_000, "ttl " + pttl);
+
+        Reply binary = new Reply(new byte[] {1, 2, (byte) 0xfe}, "application/octet-stream", Map.of("x-k", "v"), 201);
+        RequestRecord done = pending.processing(1, T0).finished(Status.COMPLETED, binary, null, 12, T0);
+        store.put(done).toCompletableFuture().join();
+        assertEquals(Optional.of(done), store.get("a1").toCompletableFuture().join());
+        RequestRecord json = pending.processing(2, T0).finished(Status.FAILED,
+                Reply.json("{\"e\":1}".getBytes(StandardCharsets.UTF_8)), "bad", 3, T0);
+        store.put(json).toCompletableFuture().join();
+        assertEquals(Optional.of(json), store.get("a1").toCompletableFuture().join());
+        assertEquals(Optional.empty(), store.get("nope").toCompletableFuture().join());
+    }
+
+    @Test
+    void aWaiterIsWokenByTheTerminalPutOfAnotherProcess() throws Exception {
+        ResultStore listener = store(Duration.ofMinutes(5), "2s");
+        ResultStore worker = store(Duration.ofMinutes(5), "3s");
+        RequestRecord pending = RequestRecord.pending("w1", T0, null);
+        listener.put(pending).toCompletableFuture().join();
+        CompletableFuture<Optional<RequestRecord>> waiting = listener.awaitTerminal("w1", Duration.ofSeconds(20))
+                .toCompletableFuture();
+        Thread.sleep(300);
+        assertFalse(waiting.isDone());
+        worker.put(pending.processing(1, T0)).toCompletableFuture().join();
+        Thread.sleep(100);
+        assertFalse(waiting.isDone(), "PROCESSING is not terminal");
+        long put = System.nanoTime();
+        RequestRecord done = pending.processing(1, T0).finished(Status.COMPLETED, Reply.json(new byte[] {'1'}), null,
+                5, T0);
+        worker.put(done).toCompletableFuture().join();
+        assertEquals(Optional.of(done), waiting.get(2, TimeUnit.SECONDS));
+        long wokenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - put);
+        assertTrue(wokenMs < 500, "woken " + wokenMs + " ms after the put");
+        assertEquals(0L, ((List<?>) redis.call("PUBSUB", "CHANNELS", "openhqm:done:*")).size(),
+                "unsubscribed once done");
+    }
+
+    @Test
+    void aWaitStartedOnALettuceThreadDoesNotBlockIt() throws Exception {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        RequestRecord pending = RequestRecord.pending("n1", T0, null);
+        // The first wait opens the notification connection; here it starts in the put's callback, on Lettuce's
+        // event loop, where a blocking connect would deadlock.
+        CompletableFuture<Optional<RequestRecord>> waiting = store.put(pending)
+                .thenCompose(ignored -> store.awaitTerminal("n1", Duration.ofSeconds(20))).toCompletableFuture();
+        Thread.sleep(200);
+        RequestRecord done = pending.finished(Status.TIMEOUT, null, "slow", 1, T0);
+        store.put(done).toCompletableFuture().get(2, TimeUnit.SECONDS);
+        assertEquals(Optional.of(done), waiting.get(3, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void manyWaitersOnManyIdsAreAllWoken() throws Exception {
+        ResultStore listener = store(Duration.ofMinutes(5), "2s");
+        ResultStore worker = store(Duration.ofMinutes(5), "3s");
+        List<CompletableFuture<Optional<RequestRecord>>> waits = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            listener.put(RequestRecord.pending("id" + i, T0, null)).toCompletableFuture().join();
+            waits.add(listener.awaitTerminal("id" + i, Duration.ofSeconds(20)).toCompletableFuture());
+            waits.add(listener.awaitTerminal("id" + i, Duration.ofSeconds(20)).toCompletableFuture());
+        }
+        for (int i = 0; i < 200; i++) {
+            worker.put(RequestRecord.pending("id" + i, T0, null).finished(Status.FAILED, null, "x", 1, T0));
+        }
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        for (CompletableFuture<Optional<RequestRecord>> w : waits) {
+            assertEquals(Status.FAILED, w.join().orElseThrow().status());
+        }
+    }
+
+    @Test
+    void aWaiterWhoseTimeIsUpGetsTheRecordAsItIs() throws Exception {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        RequestRecord pending = RequestRecord.pending("t1", T0, null);
+        store.put(pending).toCompletableFuture().join();
+        long start = System.nanoTime();
+        Optional<RequestRecord> got = store.awaitTerminal("t1", Duration.ofMillis(400)).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(Optional.of(pending), got);
+        assertTrue(tookMs >= 390 && tookMs < 1500, "took " + tookMs);
+        CompletableFuture<Optional<RequestRecord>> unknown = store.awaitTerminal("external-1", Duration.ofSeconds(10))
+                .toCompletableFuture();
+        Thread.sleep(200);
+        assertFalse(unknown.isDone(), "an unknown id is waited for (an external message has no record yet)");
+        RequestRecord done = RequestRecord.pending("external-1", T0, null).finished(Status.COMPLETED,
+                Reply.json(new byte[] {'2'}), null, 1, T0);
+        store.put(done).toCompletableFuture().join();
+        assertEquals(Optional.of(done), unknown.get(2, TimeUnit.SECONDS));
+        assertEquals(Optional.empty(), store.awaitTerminal("never", Duration.ofMillis(200)).toCompletableFuture()
+                .get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void anIdempotencyKeyIsHeldByTheFirstClaim() {
+        ResultStore a = store(Duration.ofMinutes(5), "2s");
+        ResultStore b = store(Duration.ofMinutes(5), "3s");
+        IdempotencyClaim first = new IdempotencyClaim("k1", "fp1", "id-1");
+        assertSame(first, a.claimIdempotencyKey(first).toCompletableFuture().join());
+        assertEquals(first, b.claimIdempotencyKey(new IdempotencyClaim("k1", "fp2", "id-2")).toCompletableFuture()
+                .join());
+        assertTrue(redis.callLong("PTTL", "openhqm:idem:k1") > 250_000);
+    }
+
+    @Test
+    void healthSaysWhetherRedisAnswers() {
+        assertTrue(store(Duration.ofMinutes(5), "2s").health().healthy());
+    }
+}
