@@ -63,7 +63,7 @@ class RedisQueueIT {
     private RedisQueue queue(String consumerName, Object... extra) {
         List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
         kv.addAll(List.of(extra));
-        RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory()
+        RedisQueue queue = (RedisQueue) new RedisQueueFactory()
                 .create(TestConfig.of(kv.toArray()), SETTINGS, new TestConfig.Context("test-host"));
         open.add(queue);
         return queue;
@@ -292,7 +292,7 @@ class RedisQueueIT {
     @Test
     void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory().create(
+            RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(
                     TestConfig.of("url", own.url(), "consumer_name", "c"), SETTINGS, new TestConfig.Context("h"));
             open.add(queue);
             QueueConsumer consumer = consumer(queue);

@@ -55,7 +55,7 @@ class RedisResultStoreIT {
 
     /** A store; a distinct {@code connect_timeout} gives it a connection of its own, as another process has. */
     private ResultStore store(Duration ttl, String connectTimeout) {
-        ResultStore store = new RedisPlugin.RedisResultStoreFactory().create(
+        ResultStore store = new RedisResultStoreFactory().create(
                 TestConfig.of("url", redis.url(), "connect_timeout", connectTimeout), new ResultSettings(ttl),
                 new TestConfig.Context("h"));
         open.add(store);
