@@ -346,6 +346,27 @@ class RedisQueueIT {
         assertNotNull(queue.health().detail());
     }
 
+    @Test
+    void closingLeavesNoThreadBehind() throws Exception {
+        RedisQueue queue = queue("t");
+        var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),
+                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestConfig.Context("h"));
+        store.awaitTerminal("nobody", Duration.ofMillis(100)).toCompletableFuture().join();
+        QueueConsumer consumer = queue.consumer("workers");
+        consumer.poll(1, Duration.ofMillis(50));
+        assertTrue(pluginThreads() > 0);
+        consumer.close();
+        store.close();
+        queue.close();
+        open.remove(queue);
+        waitFor(() -> pluginThreads() == 0 ? true : null, Duration.ofSeconds(5));
+    }
+
+    private static long pluginThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().startsWith("lettuce-") || t.getName().startsWith("hqm-redis-")).count();
+    }
+
     private static <T> T waitFor(java.util.function.Supplier<T> probe, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline) {
