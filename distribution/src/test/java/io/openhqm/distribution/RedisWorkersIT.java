@@ -46,7 +46,7 @@ class RedisWorkersIT {
         int total = 500;
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < total; i++) {
-            ids.add(listener.submit("{\"operation\": \"sleep\", \"ms\": 4000}"));
+            ids.add(listener.submit("{\"operation\": \"sleep\", \"ms\": 5000}"));
         }
         RedisDeployment.Node doomed = deployment.start("worker", "worker.count=500", "worker.poll_batch=100",
                 "queue.redis.visibility_timeout=2s");

@@ -29,53 +29,82 @@ final class RecordFormat {
     private RecordFormat() {
     }
 
+    /** Hand-written (no generator per call): this runs for every status change on the submission hot path. */
     static byte[] encode(RequestRecord r) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + (r.reply() == null ? 0 : r.reply().body().length));
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("id", r.correlationId());
-            g.writeStringField("status", r.status().name());
-            g.writeNumberField("submitted_at", r.submittedAt().toEpochMilli());
-            g.writeNumberField("updated_at", r.updatedAt().toEpochMilli());
-            g.writeNumberField("attempts", r.attempts());
-            if (r.owner() != null) {
-                g.writeStringField("owner", r.owner());
-            }
-            if (r.reply() != null) {
-                Reply reply = r.reply();
-                g.writeObjectFieldStart("reply");
-                g.writeStringField("content_type", reply.contentType());
-                if (isText(reply.contentType()) && isUtf8(reply.body())) {
-                    g.writeStringField("text", new String(reply.body(), StandardCharsets.UTF_8));
-                } else {
-                    g.writeStringField("base64", Base64.getEncoder().encodeToString(reply.body()));
-                }
-                if (!reply.headers().isEmpty()) {
-                    g.writeObjectFieldStart("headers");
-                    for (Map.Entry<String, String> h : reply.headers().entrySet()) {
-                        g.writeStringField(h.getKey(), h.getValue());
-                    }
-                    g.writeEndObject();
-                }
-                if (reply.statusCode() != null) {
-                    g.writeNumberField("status_code", reply.statusCode());
-                }
-                g.writeEndObject();
-            }
-            if (r.error() != null) {
-                g.writeStringField("error", r.error());
-            }
-            if (r.processingTimeMs() != null) {
-                g.writeNumberField("processing_time_ms", r.processingTimeMs());
-            }
-            if (r.completedAt() != null) {
-                g.writeNumberField("completed_at", r.completedAt().toEpochMilli());
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        StringBuilder out = new StringBuilder(160 + (r.reply() == null ? 0 : r.reply().body().length + 64));
+        out.append("{\"id\":");
+        string(out, r.correlationId());
+        out.append(",\"status\":\"").append(r.status().name()).append('"');
+        out.append(",\"submitted_at\":").append(r.submittedAt().toEpochMilli());
+        out.append(",\"updated_at\":").append(r.updatedAt().toEpochMilli());
+        out.append(",\"attempts\":").append(r.attempts());
+        if (r.owner() != null) {
+            out.append(",\"owner\":");
+            string(out, r.owner());
         }
-        return out.toByteArray();
+        if (r.reply() != null) {
+            Reply reply = r.reply();
+            out.append(",\"reply\":{\"content_type\":");
+            string(out, reply.contentType());
+            if (isText(reply.contentType()) && isUtf8(reply.body())) {
+                out.append(",\"text\":");
+                string(out, new String(reply.body(), StandardCharsets.UTF_8));
+            } else {
+                out.append(",\"base64\":\"").append(Base64.getEncoder().encodeToString(reply.body())).append('"');
+            }
+            if (!reply.headers().isEmpty()) {
+                out.append(",\"headers\":{");
+                boolean first = true;
+                for (Map.Entry<String, String> h : reply.headers().entrySet()) {
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    string(out, h.getKey());
+                    out.append(':');
+                    string(out, h.getValue());
+                }
+                out.append('}');
+            }
+            if (reply.statusCode() != null) {
+                out.append(",\"status_code\":").append(reply.statusCode().intValue());
+            }
+            out.append('}');
+        }
+        if (r.error() != null) {
+            out.append(",\"error\":");
+            string(out, r.error());
+        }
+        if (r.processingTimeMs() != null) {
+            out.append(",\"processing_time_ms\":").append(r.processingTimeMs().longValue());
+        }
+        if (r.completedAt() != null) {
+            out.append(",\"completed_at\":").append(r.completedAt().toEpochMilli());
+        }
+        return out.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Appends {@code s} as a JSON string. */
+    private static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     static RequestRecord decode(byte[] bytes) {

@@ -16,6 +16,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
@@ -59,6 +62,15 @@ final class RedisBackend {
     private RedisBackend(RedisConfig config) {
         this.config = config;
         this.resources = DefaultClientResources.builder()
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        // Concurrent requests each write and flush a command; consolidating the flushes sends them
+                        // to Redis in one syscall (and Redis reads them in one go). Measured here: about 40 % less
+                        // CPU per submission in the JVM and half in Redis (docs/performance.md).
+                        channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
+                    }
+                })
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), config.reconnectDelayMax(), 2,
                         TimeUnit.MILLISECONDS))
                 .build();

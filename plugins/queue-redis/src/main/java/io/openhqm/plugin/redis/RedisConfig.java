@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * @param tlsVerifyPeer      whether a TLS server certificate is verified
  * @param host               server host
  * @param port               server port
- * @param database           database number
+ * @param database           database number, from the URL's path or {@code db}
  * @param consumerGroup      the consumer group of the worker pool
  * @param consumerName       the consumer name, or {@code null} for the process's instance id
  * @param visibilityTimeout  how long a delivered message may stay unsettled (and unrenewed) before another
@@ -48,7 +48,7 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
                    Duration connectTimeout, Duration commandTimeout, Duration reconnectDelayMax) {
 
     static final String DEFAULT_GROUP = "openhqm-workers";
-    static final Set<String> KEYS = Set.of("url", "username", "password", "tls_verify_peer", "consumer_group",
+    static final Set<String> KEYS = Set.of("url", "username", "password", "db", "tls_verify_peer", "consumer_group",
             "consumer_name", "visibility_timeout", "max_deliveries", "batch_size", "max_stream_length",
             "dlq_max_length", "key_prefix", "connect_timeout", "command_timeout", "reconnect_delay_max");
 
@@ -136,6 +136,14 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
         Optional<String> pass = r.read("password", config::string);
         if (pass.isPresent()) {
             password = pass.get().isEmpty() ? null : pass.get();
+        }
+        Optional<Integer> db = r.read("db", config::integer);
+        if (db.isPresent()) {
+            r.atLeast("db", db.get(), 0);
+            database = db.get();
+            if (url != null) {
+                url = url.replaceFirst("/\\d+$", "") + (database != 0 ? "/" + database : "");
+            }
         }
         boolean verify = r.read("tls_verify_peer", config::bool).orElse(true);
         String group = r.read("consumer_group", config::string).orElse(DEFAULT_GROUP);

@@ -77,8 +77,8 @@ final class RedisConsumer implements QueueConsumer {
             throw new IllegalStateException("consumer closed");
         }
         int limit = Math.max(1, Math.min(max, config.batchSize()));
+        List<Delivery> out = new ArrayList<>();
         try {
-            List<Delivery> out = new ArrayList<>();
             if (!recovered) {
                 recover(limit, out);
                 if (!out.isEmpty()) {
@@ -106,7 +106,11 @@ final class RedisConsumer implements QueueConsumer {
                     config.commandTimeout().toMillis() / 2) : 0;
             read(limit - out.size(), block, out);
             return out;
+        } catch (InterruptedException e) {
+            abandon(out);
+            throw e;
         } catch (RuntimeException e) {
+            abandon(out);
             if (isNoGroup(e)) {
                 LOG.warn("the consumer group {} of stream {} is gone (Redis restarted without its data?);"
                         + " creating it again", config.consumerGroup(), queue.stream);
@@ -114,6 +118,15 @@ final class RedisConsumer implements QueueConsumer {
                 return List.of();
             }
             throw queue.backend.failure("reading stream " + queue.stream, e);
+        }
+    }
+
+    /** Deliveries taken in a poll that failed before returning them: deliver them again by the next polls. */
+    private void abandon(List<Delivery> taken) {
+        for (Delivery delivery : taken) {
+            String id = ((RedisDelivery) delivery).entryId();
+            inFlight.remove(id);
+            abandoned.add(id);
         }
     }
 

@@ -1,13 +1,7 @@
 package io.openhqm.plugin.redis;
 
 import io.openhqm.api.Plugin;
-import io.openhqm.api.PluginConfig;
-import io.openhqm.api.PluginContext;
-import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueFactory;
-import io.openhqm.api.queue.QueueSettings;
-import io.openhqm.api.result.ResultSettings;
-import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.ResultStoreFactory;
 import java.util.List;
 
@@ -35,38 +29,5 @@ public final class RedisPlugin implements Plugin {
     @Override
     public List<ResultStoreFactory> resultStoreFactories() {
         return List.of(new RedisResultStoreFactory());
-    }
-
-    /** Creates {@link RedisQueue}s. */
-    public static final class RedisQueueFactory implements QueueFactory {
-        @Override
-        public String type() {
-            return "redis";
-        }
-
-        @Override
-        public Queue create(PluginConfig config, QueueSettings settings, PluginContext context) {
-            RedisBackend backend = RedisBackend.acquire(RedisConfig.parse(config));
-            try {
-                return new RedisQueue(backend, settings, context);
-            } catch (RuntimeException e) {
-                backend.release();
-                throw e;
-            }
-        }
-    }
-
-    /** Creates {@link RedisResultStore}s. */
-    public static final class RedisResultStoreFactory implements ResultStoreFactory {
-        @Override
-        public String type() {
-            return "redis";
-        }
-
-        @Override
-        public ResultStore create(PluginConfig config, ResultSettings settings, PluginContext context) {
-            RedisBackend backend = RedisBackend.acquire(RedisConfig.parse(config));
-            return new RedisResultStore(backend, settings.ttl());
-        }
     }
 }

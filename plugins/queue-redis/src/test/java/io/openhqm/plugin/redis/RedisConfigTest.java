@@ -51,6 +51,13 @@ class RedisConfigTest {
     }
 
     @Test
+    void dbOverridesTheUrlsDatabase() {
+        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://h:1/3", "db", 2));
+        assertEquals(2, c.database());
+        assertEquals("redis://h:1/2", c.url());
+    }
+
+    @Test
     void separatePasswordKeyOverridesTheUrl() {
         RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://u:old@h:1", "password", "new"));
         assertEquals("u", c.username());

@@ -30,7 +30,7 @@ class RedisPluginTest {
 
     @Test
     void anUnreachableServerIsATransientFailureWithoutCredentials() {
-        HqmException e = assertThrows(HqmException.class, () -> new RedisPlugin.RedisQueueFactory().create(
+        HqmException e = assertThrows(HqmException.class, () -> new RedisQueueFactory().create(
                 TestConfig.of("url", "redis://app:topsecret@127.0.0.1:1", "connect_timeout", "500ms"),
                 new QueueSettings("q", "d"), new TestConfig.Context("h")));
         assertEquals(ErrorKind.TRANSIENT, e.kind());
@@ -40,7 +40,7 @@ class RedisPluginTest {
 
     @Test
     void badConfigurationFailsBeforeConnecting() {
-        HqmException e = assertThrows(HqmException.class, () -> new RedisPlugin.RedisResultStoreFactory().create(
+        HqmException e = assertThrows(HqmException.class, () -> new RedisResultStoreFactory().create(
                 TestConfig.of("url", "http://x", "consumer_group", ""), new io.openhqm.api.result.ResultSettings(
                         java.time.Duration.ofSeconds(1)), new TestConfig.Context("h")));
         assertEquals(ErrorKind.CONFIG, e.kind());

@@ -63,7 +63,7 @@ class RedisQueueIT {
     private RedisQueue queue(String consumerName, Object... extra) {
         List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
         kv.addAll(List.of(extra));
-        RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory()
+        RedisQueue queue = (RedisQueue) new RedisQueueFactory()
                 .create(TestConfig.of(kv.toArray()), SETTINGS, new TestConfig.Context("test-host"));
         open.add(queue);
         return queue;
@@ -292,7 +292,7 @@ class RedisQueueIT {
     @Test
     void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue queue = (RedisQueue) new RedisPlugin.RedisQueueFactory().create(
+            RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(
                     TestConfig.of("url", own.url(), "consumer_name", "c"), SETTINGS, new TestConfig.Context("h"));
             open.add(queue);
             QueueConsumer consumer = consumer(queue);
@@ -344,6 +344,27 @@ class RedisQueueIT {
         assertEquals(3, queue.depth());
         assertTrue(queue.health().healthy());
         assertNotNull(queue.health().detail());
+    }
+
+    @Test
+    void closingLeavesNoThreadBehind() throws Exception {
+        RedisQueue queue = queue("t");
+        var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),
+                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestConfig.Context("h"));
+        store.awaitTerminal("nobody", Duration.ofMillis(100)).toCompletableFuture().join();
+        QueueConsumer consumer = queue.consumer("workers");
+        consumer.poll(1, Duration.ofMillis(50));
+        assertTrue(pluginThreads() > 0);
+        consumer.close();
+        store.close();
+        queue.close();
+        open.remove(queue);
+        waitFor(() -> pluginThreads() == 0 ? true : null, Duration.ofSeconds(5));
+    }
+
+    private static long pluginThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().startsWith("lettuce-") || t.getName().startsWith("hqm-redis-")).count();
     }
 
     private static <T> T waitFor(java.util.function.Supplier<T> probe, Duration max) throws InterruptedException {

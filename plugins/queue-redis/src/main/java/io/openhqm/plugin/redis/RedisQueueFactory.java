@@ -1,0 +1,27 @@
+package io.openhqm.plugin.redis;
+
+import io.openhqm.api.PluginConfig;
+import io.openhqm.api.PluginContext;
+import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueFactory;
+import io.openhqm.api.queue.QueueSettings;
+
+/** Creates {@link RedisQueue}s for {@code queue.type = "redis"} from the block {@code queue.redis}. Thread-safe. */
+public final class RedisQueueFactory implements QueueFactory {
+
+    @Override
+    public String type() {
+        return "redis";
+    }
+
+    @Override
+    public Queue create(PluginConfig config, QueueSettings settings, PluginContext context) {
+        RedisBackend backend = RedisBackend.acquire(RedisConfig.parse(config));
+        try {
+            return new RedisQueue(backend, settings, context);
+        } catch (RuntimeException e) {
+            backend.release();
+            throw e;
+        }
+    }
+}
