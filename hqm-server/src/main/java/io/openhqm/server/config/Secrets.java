@@ -37,6 +37,8 @@ public final class Secrets {
      */
     private static final Pattern URL_USERINFO =
             Pattern.compile("(?i)\\b([a-z][a-z0-9+.\\-_]*://)([^/?#@\\s]+)@");
+    /** {@code user:password@} in a value that is not a well-formed URL, e.g. {@code redis//user:pw@host}. */
+    private static final Pattern LOOSE_USERINFO = Pattern.compile("([\\w.+\\-%]+):([^\\s/@:]+)@");
 
     /**
      * Blocks whose direct children are names chosen by the user (an endpoint called "token-service" is not a
@@ -78,7 +80,7 @@ public final class Secrets {
             m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + masked + "@"));
         }
         m.appendTail(out);
-        return out.toString();
+        return LOOSE_USERINFO.matcher(out).replaceAll(r -> Matcher.quoteReplacement(r.group(1) + ":" + MASK + "@"));
     }
 
     /**

@@ -159,6 +159,7 @@ class MaskedRenderingTest {
         }
         assertEquals("redis://user:****@host:6379", Secrets.maskUrlCredentials("redis://user:pass@host:6379"));
         assertEquals("redis://:****@host", Secrets.maskUrlCredentials("redis://:pass@host"));
+        assertEquals("redis//app:****@x", Secrets.maskUrlCredentials("redis//app:topsecret@x"));
         assertEquals("https://****@github.com/x", Secrets.maskUrlCredentials("https://ghp_token@github.com/x"));
         assertEquals("a,kafka://u:****@h1,kafka://h2", Secrets.maskUrlCredentials("a,kafka://u:p@h1,kafka://h2"));
         assertEquals("user@example.com", Secrets.maskUrlCredentials("user@example.com"));
