@@ -117,8 +117,14 @@ class RedisFlowIT {
         String doomed = server.submit("{\"operation\": \"flaky\", \"failures\": 10}");
         JsonNode failed = server.json("/api/v1/response/" + doomed + "?wait=20");
         assertEquals("FAILED", failed.get("status").asText(), failed.toString());
-        @SuppressWarnings("unchecked")
-        List<Object> entries = (List<Object>) redis.call("XRANGE", "openhqm-dlq", "-", "+");
+        // The FAILED status is stored before the message moves to the dead-letter stream.
+        List<Object> entries = List.of();
+        for (int i = 0; i < 100 && entries.isEmpty(); i++) {
+            @SuppressWarnings("unchecked")
+            List<Object> found = (List<Object>) redis.call("XRANGE", "openhqm-dlq", "-", "+");
+            entries = found;
+            Thread.sleep(50);
+        }
         assertEquals(1, entries.size());
         @SuppressWarnings("unchecked")
         List<Object> fields = (List<Object>) ((List<Object>) entries.get(0)).get(1);

@@ -37,6 +37,17 @@ public interface ResultStore extends AutoCloseable {
      */
     CompletionStage<IdempotencyClaim> claimIdempotencyKey(IdempotencyClaim claim);
 
+    /**
+     * Whether a {@link #put} issued before a {@link io.openhqm.api.queue.Queue#publish} on this process's queue of
+     * the same plugin is always stored no later than that message can be delivered: true when both go through one
+     * ordered channel to the backend (one connection, one writer). The server then issues the PENDING put and the
+     * publish of a submission together, one round trip instead of two. Default {@code false}: the server waits for
+     * the put before publishing.
+     */
+    default boolean ordersPutsBeforePublishes() {
+        return false;
+    }
+
     /** Whether the backend is reachable now. */
     Health health();
 

@@ -36,6 +36,7 @@ public final class Submissions {
     private final ServerConfig.Proxy proxy;
     private final String queueName;
     private final long maxDepth;
+    private final boolean putAndPublishTogether;
     private final Clock clock;
     private final MeterRegistry meters;
 
@@ -47,6 +48,8 @@ public final class Submissions {
         this.proxy = config.proxy();
         this.queueName = config.queue().requestQueueName();
         this.maxDepth = config.queue().maxDepth();
+        this.putAndPublishTogether = config.results().type().equals(config.queue().type())
+                && results.ordersPutsBeforePublishes();
         this.clock = clock;
         this.meters = meters;
     }
@@ -91,8 +94,7 @@ public final class Submissions {
             RequestRecord pending = RequestRecord.pending(id, now, submission.owner());
             Message message = toMessage(id, now, submission);
             return idFree
-                    .thenCompose(ignored -> results.put(pending))
-                    .thenCompose(ignored -> queue.publish(message))
+                    .thenCompose(ignored -> store(pending, message))
                     .handle((ignored, failure) -> {
                         count(failure == null ? "success" : "error");
                         if (failure != null) {
@@ -106,6 +108,16 @@ public final class Submissions {
             }
             return accepted;
         });
+    }
+
+    /** Stores the PENDING record, then publishes; both at once where the store keeps them in order. */
+    private CompletionStage<Void> store(RequestRecord pending, Message message) {
+        if (putAndPublishTogether) {
+            CompletableFuture<Void> put = results.put(pending).toCompletableFuture();
+            CompletableFuture<Void> published = queue.publish(message).toCompletableFuture();
+            return CompletableFuture.allOf(put, published);
+        }
+        return results.put(pending).thenCompose(ignored -> queue.publish(message));
     }
 
     private CompletionStage<Optional<Accepted>> claim(Submission submission, String id) {

@@ -32,6 +32,11 @@ record IsolatedResultStore(ResultStore store, ClassLoader loader) implements Res
     }
 
     @Override
+    public boolean ordersPutsBeforePublishes() {
+        return ContextClassLoader.call(loader, store::ordersPutsBeforePublishes);
+    }
+
+    @Override
     public Health health() {
         return ContextClassLoader.call(loader, store::health);
     }

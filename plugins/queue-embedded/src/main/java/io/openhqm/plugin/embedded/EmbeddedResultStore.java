@@ -114,6 +114,12 @@ final class EmbeddedResultStore implements ResultStore {
         return database.publicly(stored);
     }
 
+    /** Puts and publishes go through the database's one writer, in the order they are issued. */
+    @Override
+    public boolean ordersPutsBeforePublishes() {
+        return true;
+    }
+
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
         requireNonNull(correlationId, "correlationId is null");

@@ -76,6 +76,12 @@ final class RedisResultStore implements ResultStore {
         return stored;
     }
 
+    /** Puts and the queue's publishes share one connection, whose commands Redis runs in the order sent. */
+    @Override
+    public boolean ordersPutsBeforePublishes() {
+        return true;
+    }
+
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
         return redis.get(keys.result(correlationId)).toCompletableFuture()
