@@ -79,6 +79,16 @@ class ServerIT {
     }
 
     @Test
+    void thePayloadReachesTheProcessorIntact() throws Exception {
+        String data = "{\"ü\": [1, 2.5, {\"x\": \"y \\\" z\"}], \"empty\": {}, \"none\": null}";
+        TestHttp.Reply reply = http.send(http.post("/api/v1/submit", "{ \"metadata\": {\"priority\": 3},"
+                + " \"payload\" : {\"operation\": \"echo\", \"data\": " + data + "} }").header("Prefer", "wait=5"));
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(TestHttp.JSON.readTree(data), reply.json().get("result").get("output"));
+    }
+
+    @Test
     void preferWaitAnswersWithTheResult() throws Exception {
         TestHttp.Reply reply = http.send(http.post("/api/v1/submit",
                 "{\"payload\": {\"operation\": \"uppercase\", \"data\": \"abc\"}}").header("Prefer", "wait=5"));

@@ -110,7 +110,9 @@ final class ApiHandlers {
         if (latest.status().isTerminal()) {
             Json.send(exchange, 200, Views.response(latest));
         } else {
-            Json.send(exchange, 202, Views.accepted(latest));
+            exchange.setStatusCode(202);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            exchange.getResponseSender().send(Views.acceptedJson(latest));
         }
     }
 

@@ -5,14 +5,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Counts and times every request by method, route template (never the raw path) and status:
- * {@code openhqm_api_requests_total} and {@code openhqm_api_request_duration_seconds}.
+ * {@code openhqm_api_requests_total} and {@code openhqm_api_request_duration_seconds}. Meters are looked up
+ * once per label set, not per request.
  */
 final class RouteMetrics {
     private final MeterRegistry meters;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     RouteMetrics(MeterRegistry meters) {
         this.meters = meters;
@@ -34,9 +39,12 @@ final class RouteMetrics {
 
     private void record(HttpServerExchange exchange, String route, long started) {
         String method = exchange.getRequestMethod().toString();
-        Counter.builder("openhqm.api.requests").tag("method", method).tag("route", route)
-                .tag("status", Integer.toString(exchange.getStatusCode())).register(meters).increment();
-        Timer.builder("openhqm.api.request.duration").tag("method", method).tag("route", route)
-                .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        int status = exchange.getStatusCode();
+        counters.computeIfAbsent(method + ' ' + route + ' ' + status, key -> Counter.builder("openhqm.api.requests")
+                .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+                .register(meters)).increment();
+        timers.computeIfAbsent(method + ' ' + route, key -> Timer.builder("openhqm.api.request.duration")
+                .tag("method", method).tag("route", route).register(meters))
+                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 }

@@ -1,6 +1,8 @@
 package io.openhqm.server.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.server.ingress.Submission;
@@ -9,6 +11,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -26,7 +29,6 @@ final class SubmitRequestParser {
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
             "content-length");
-    private static final Set<String> TOP_LEVEL = Set.of("payload", "headers", "metadata");
     private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method");
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
@@ -48,32 +50,12 @@ final class SubmitRequestParser {
     }
 
     Submission parse(HttpServerExchange exchange, byte[] raw, String owner) throws Invalid {
-        JsonNode root;
-        try {
-            root = Json.parse(raw);
-        } catch (JsonProcessingException e) {
-            throw new Invalid(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")."));
-        } catch (IOException e) {
-            throw new Invalid(Problem.badRequest("The body could not be read."));
-        }
-        if (root == null || !root.isObject()) {
-            throw new Invalid(Problem.badRequest(
-                    "The body must be a JSON object like {\"payload\": {...}, \"metadata\": {...}}."));
-        }
-        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!TOP_LEVEL.contains(name)) {
-                throw new Invalid(Problem.invalid(name, "Unknown field \"" + name
-                        + "\"; the body accepts payload, headers and metadata."));
-            }
-        }
-        JsonNode payload = root.get("payload");
-        if (payload == null) {
+        Fields fields = fields(raw);
+        if (fields.payload == null) {
             throw new Invalid(Problem.invalid("payload", "The field \"payload\" is required."));
         }
         Map<String, String> headers = forwarded(exchange);
-        JsonNode given = root.get("headers");
+        JsonNode given = fields.headers;
         if (given != null && !given.isNull()) {
             if (!given.isObject()) {
                 throw new Invalid(Problem.invalid("headers", "\"headers\" must be an object of strings."));
@@ -89,7 +71,7 @@ final class SubmitRequestParser {
                 }
             }
         }
-        JsonNode metadata = root.get("metadata");
+        JsonNode metadata = fields.metadata;
         int priority = 0;
         Duration timeout = null;
         String endpoint = null;
@@ -127,15 +109,62 @@ final class SubmitRequestParser {
             throw new Invalid(new Problem(400, "bad-request", "Bad request",
                     "Idempotency-Key must be 1-255 characters.", "Idempotency-Key"));
         }
-        byte[] body;
-        try {
-            body = Json.MAPPER.writeValueAsBytes(payload);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] body = fields.payload;
         String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
         return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
                 idempotencyKey, owner, fingerprint);
+    }
+
+    /** The top-level fields of a submission; {@code payload} as the JSON bytes the client sent. */
+    private record Fields(byte[] payload, JsonNode headers, JsonNode metadata) {
+    }
+
+    /**
+     * Reads the body with a streaming parser: an object or array {@code payload} is sliced out of the raw bytes
+     * as sent, without building a tree of it and writing it again.
+     */
+    private static Fields fields(byte[] raw) throws Invalid {
+        byte[] payload = null;
+        JsonNode headers = null;
+        JsonNode metadata = null;
+        try (JsonParser parser = Json.MAPPER.createParser(raw)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new Invalid(Problem.badRequest(
+                        "The body must be a JSON object like {\"payload\": {...}, \"metadata\": {...}}."));
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                    case "payload" -> payload = payload(parser, value, raw);
+                    case "headers" -> headers = parser.readValueAsTree();
+                    case "metadata" -> metadata = parser.readValueAsTree();
+                    default -> throw new Invalid(Problem.invalid(name, "Unknown field \"" + name
+                            + "\"; the body accepts payload, headers and metadata."));
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new Invalid(Problem.badRequest("The body has content after its JSON object."));
+            }
+        } catch (JsonProcessingException e) {
+            throw new Invalid(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")."));
+        } catch (IOException e) {
+            throw new Invalid(Problem.badRequest("The body could not be read."));
+        }
+        return new Fields(payload, headers, metadata);
+    }
+
+    private static byte[] payload(JsonParser parser, JsonToken value, byte[] raw) throws IOException {
+        long start = parser.currentTokenLocation().getByteOffset();
+        if ((value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) && start >= 0) {
+            parser.skipChildren();
+            long end = parser.currentLocation().getByteOffset();
+            if (end > start && end <= raw.length) {
+                return Arrays.copyOfRange(raw, (int) start, (int) end);
+            }
+        }
+        return Json.MAPPER.writeValueAsBytes(parser.<JsonNode>readValueAsTree());
     }
 
     private Map<String, String> forwarded(HttpServerExchange exchange) {

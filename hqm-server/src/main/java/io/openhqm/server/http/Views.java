@@ -3,7 +3,9 @@ package io.openhqm.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.api.result.Reply;
 import io.openhqm.api.result.RequestRecord;
+import io.openhqm.server.ingress.Submissions;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -21,6 +23,19 @@ final class Views {
         view.put("status", record.status().name());
         view.put("submitted_at", time(record.submittedAt()));
         return view;
+    }
+
+    /**
+     * {@link #accepted} as JSON text, written directly: the 202 is the hot path. Ids that would need escaping
+     * (possible only for ids from external producers) go through the JSON mapper.
+     */
+    static ByteBuffer acceptedJson(RequestRecord record) {
+        if (!Submissions.isWellFormedId(record.correlationId())) {
+            return Json.bytes(accepted(record));
+        }
+        String json = "{\"correlation_id\":\"" + record.correlationId() + "\",\"status\":\"" + record.status().name()
+                + "\",\"submitted_at\":\"" + record.submittedAt() + "\"}";
+        return ByteBuffer.wrap(json.getBytes(StandardCharsets.US_ASCII));
     }
 
     static Map<String, Object> status(RequestRecord record) {

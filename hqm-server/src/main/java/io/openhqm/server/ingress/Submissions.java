@@ -38,7 +38,8 @@ public final class Submissions {
     private final long maxDepth;
     private final boolean putAndPublishTogether;
     private final Clock clock;
-    private final MeterRegistry meters;
+    private final Counter published;
+    private final Counter notPublished;
 
     public Submissions(Queue queue, ResultStore results, QueueDepthMonitor depth, ServerConfig config, Clock clock,
                        MeterRegistry meters) {
@@ -51,7 +52,8 @@ public final class Submissions {
         this.putAndPublishTogether = config.results().type().equals(config.queue().type())
                 && results.ordersPutsBeforePublishes();
         this.clock = clock;
-        this.meters = meters;
+        this.published = publishCounter(meters, "success");
+        this.notPublished = publishCounter(meters, "error");
     }
 
     /** Whether {@code id} may be used as a client-chosen correlation id. */
@@ -96,7 +98,7 @@ public final class Submissions {
             return idFree
                     .thenCompose(ignored -> store(pending, message))
                     .handle((ignored, failure) -> {
-                        count(failure == null ? "success" : "error");
+                        (failure == null ? published : notPublished).increment();
                         if (failure != null) {
                             throw rejection(failure);
                         }
@@ -173,9 +175,9 @@ public final class Submissions {
         return new Message(id, s.body(), s.contentType(), Map.copyOf(s.headers()), metadata);
     }
 
-    private void count(String status) {
-        Counter.builder("openhqm.queue.publish").tag("queue", queueName).tag("status", status).register(meters)
-                .increment();
+    private Counter publishCounter(MeterRegistry meters, String status) {
+        return Counter.builder("openhqm.queue.publish").tag("queue", queueName).tag("status", status)
+                .register(meters);
     }
 
     private static RuntimeException rejection(Throwable failure) {
