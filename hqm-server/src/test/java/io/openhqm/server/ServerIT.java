@@ -192,6 +192,10 @@ class ServerIT {
             TestHttp client = new TestHttp(small.address().getPort());
             String big = "{\"payload\": \"" + "x".repeat(5000) + "\"}";
             assertProblem(client.send(client.post("/api/v1/submit", big)), 413, null);
+            byte[] bigBytes = big.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertProblem(client.send(client.post("/api/v1/submit", "").POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new java.io.ByteArrayInputStream(bigBytes)))), 413, null);
             assertEquals(202, client.submit("\"small\"").status());
         }
     }

@@ -12,6 +12,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.SameThreadExecutor;
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Locale;
@@ -69,17 +70,34 @@ final class ApiHandlers {
                 Problem.badRequest("Prefer: wait=N needs a whole number of seconds.").send(exchange);
                 return;
             }
-            exchange.setMaxEntitySize(maxBodyBytes);
-            exchange.getRequestReceiver().receiveFullBytes(
-                    (ex, body) -> accept(ex, body, owner, wait),
-                    (ex, error) -> {
-                        if (error instanceof RequestTooBigException) {
-                            tooLarge(ex);
-                        } else {
-                            ex.endExchange();
-                        }
-                    });
+            receiveBody(exchange, body -> accept(exchange, body, owner, wait));
         };
+    }
+
+    /**
+     * Reads the body without blocking, counting as it goes, so a chunked body over the limit gets a 413 answer
+     * (Undertow's own entity limit would only drop the connection).
+     */
+    private void receiveBody(HttpServerExchange exchange, java.util.function.Consumer<byte[]> then) {
+        long declared = exchange.getRequestContentLength();
+        ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+        exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
+            if (body.size() + (long) chunk.length > maxBodyBytes) {
+                ex.getRequestReceiver().pause();
+                tooLarge(ex);
+                return;
+            }
+            body.writeBytes(chunk);
+            if (last) {
+                then.accept(body.toByteArray());
+            }
+        }, (ex, error) -> {
+            if (error instanceof RequestTooBigException) {
+                tooLarge(ex);
+            } else {
+                ex.endExchange();
+            }
+        });
     }
 
     private void accept(HttpServerExchange exchange, byte[] body, String owner, Duration wait) {
@@ -207,9 +225,10 @@ final class ApiHandlers {
         }
     }
 
-    private static void tooLarge(HttpServerExchange exchange) {
+    private void tooLarge(HttpServerExchange exchange) {
+        exchange.setPersistent(false);
         Problem.of(413, "too-large", "Request too large", "The body is larger than server.max_body_bytes ("
-                + exchange.getMaxEntitySize() + " bytes).").send(exchange, Map.of("Connection", "close"));
+                + maxBodyBytes + " bytes).").send(exchange);
     }
 
     private static void unknown(HttpServerExchange exchange, String id) {

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Duration DRAIN = Duration.ofSeconds(2);
+    /** Undertow's hard limit sits above server.max_body_bytes: handlers answer 413 themselves before it. */
+    private static final long ENTITY_SLACK = 1024 * 1024;
 
     private final Undertow undertow;
     private final GracefulShutdownHandler graceful;
@@ -39,7 +41,7 @@ public final class HttpServer implements AutoCloseable {
         this.graceful = new GracefulShutdownHandler(routes);
         this.undertow = Undertow.builder()
                 .addHttpListener(port, host)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxBodyBytes)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxBodyBytes + ENTITY_SLACK)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .setHandler(graceful)
                 .build();
