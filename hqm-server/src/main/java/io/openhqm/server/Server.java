@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginConfig;
 import io.openhqm.api.processing.Egress;
 import io.openhqm.api.processing.Processor;
 import io.openhqm.api.queue.Queue;
@@ -19,6 +20,7 @@ import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ServerConfig;
+import io.openhqm.server.config.TypesafePluginConfig;
 import io.openhqm.server.engine.Handler;
 import io.openhqm.server.engine.MessageHandler;
 import io.openhqm.server.engine.RetryPolicy;
@@ -66,21 +68,33 @@ public final class Server implements AutoCloseable {
     /** Lists the problems that would stop {@link #start} before any adapter is created. */
     public static List<String> check(Command command, ServerConfig config, PluginRegistry registry) {
         List<String> problems = new ArrayList<>();
-        if (!registry.hasQueue(config.queue().type())) {
-            problems.add(registry.missing("queue.type", "queue", config.queue().type()));
+        String queueType = config.queue().type();
+        if (!registry.hasQueue(queueType)) {
+            problems.add(registry.missing("queue.type", "queue", queueType));
         }
-        if (!registry.hasResultStore(config.results().type())) {
-            problems.add(registry.missing("results.type", "result store", config.results().type()));
+        problems.addAll(registry.validateQueue(queueType, config.queue().typeConfig()));
+        String resultsType = config.results().type();
+        if (!registry.hasResultStore(resultsType)) {
+            problems.add(registry.missing("results.type", "result store", resultsType));
+        }
+        if (!resultsType.equals(queueType)) {
+            problems.addAll(registry.validateResultStore(resultsType, config.results().typeConfig()));
         }
         if (command.runsWorkers() || command == Command.CHECK_CONFIG) {
-            if (config.proxy().enabled() && !registry.hasEgress(config.proxy().type())) {
-                problems.add(registry.missing("proxy.type", "egress", config.proxy().type()));
-            }
-            if (!config.proxy().enabled() && !registry.hasProcessor(config.worker().processor())) {
-                problems.add(registry.missing("worker.processor", "processor", config.worker().processor()));
+            if (config.proxy().enabled()) {
+                if (!registry.hasEgress(config.proxy().type())) {
+                    problems.add(registry.missing("proxy.type", "egress", config.proxy().type()));
+                }
+                problems.addAll(registry.validateEgress(config.proxy().type(), config.proxy().block()));
+            } else {
+                String processor = config.worker().processor();
+                if (!registry.hasProcessor(processor)) {
+                    problems.add(registry.missing("worker.processor", "processor", processor));
+                }
+                problems.addAll(registry.validateProcessor(processor, processorConfig(config, processor)));
             }
         }
-        return problems;
+        return problems.stream().distinct().toList();
     }
 
     public static Server start(Command command, ServerConfig config, PluginRegistry registry, Path home,
@@ -154,10 +168,13 @@ public final class Server implements AutoCloseable {
             return egress::send;
         }
         String type = config.worker().processor();
-        Processor processor = registry.createProcessor(type, config.processors().getOrDefault(type,
-                io.openhqm.server.config.TypesafePluginConfig.empty("processors." + type)), context);
+        Processor processor = registry.createProcessor(type, processorConfig(config, type), context);
         toClose.push(processor);
         return processor::process;
+    }
+
+    private static PluginConfig processorConfig(ServerConfig config, String type) {
+        return config.processors().getOrDefault(type, TypesafePluginConfig.empty("processors." + type));
     }
 
     private static void bindJvmMetrics(MeterRegistry meters) {

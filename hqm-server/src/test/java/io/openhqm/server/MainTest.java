@@ -54,6 +54,18 @@ class MainTest {
     }
 
     @Test
+    void checkConfigAsksThePluginsAboutTheirBlocks() {
+        Run run = run(Map.of(), "check-config", "--set", "queue.embedded.bogus=1", "--set",
+                "queue.embedded.visibility_timeout=-1s", "--set", "processors.sample.colour=red");
+
+        assertEquals(1, run.status());
+        assertTrue(run.err().contains("queue.embedded.bogus"), run.err());
+        assertTrue(run.err().contains("queue.embedded.visibility_timeout"), run.err());
+        assertTrue(run.err().contains("processors.sample.colour"), run.err());
+        assertTrue(!java.nio.file.Files.exists(home.resolve("data")), "validating creates nothing");
+    }
+
+    @Test
     void aMissingPluginTypeIsNamed() {
         Run run = run(Map.of(), "check-config", "--set", "queue.type=rabbit");
 

@@ -2,6 +2,7 @@ package io.openhqm.api.processing;
 
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
+import java.util.List;
 
 /**
  * Creates {@link Egress}es of one type; used instead of a processor when {@code proxy.enabled = true},
@@ -11,6 +12,15 @@ public interface EgressFactory {
 
     /** The type name, e.g. {@code "http"}. */
     String type();
+
+    /**
+     * Checks {@code config} without connecting to anything or creating anything, for {@code check-config}:
+     * every problem as a sentence naming its full key; empty when valid. The default finds nothing, so problems
+     * show when the adapter is created at startup.
+     */
+    default List<String> validate(PluginConfig config) {
+        return List.of();
+    }
 
     /**
      * Creates the egress.

@@ -2,6 +2,7 @@ package io.openhqm.api.queue;
 
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
+import java.util.List;
 
 /**
  * Creates {@link Queue}s of one type. One factory per type per server; selected by {@code queue.type}.
@@ -11,6 +12,15 @@ public interface QueueFactory {
 
     /** The value of {@code queue.type} that selects this factory, e.g. {@code "redis"}. */
     String type();
+
+    /**
+     * Checks {@code config} without connecting to anything or creating anything, for {@code check-config}:
+     * every problem as a sentence naming its full key; empty when valid. The default finds nothing, so problems
+     * show when the adapter is created at startup.
+     */
+    default List<String> validate(PluginConfig config) {
+        return List.of();
+    }
 
     /**
      * Creates and connects a queue.

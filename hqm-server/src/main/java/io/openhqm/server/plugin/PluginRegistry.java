@@ -129,6 +129,28 @@ public final class PluginRegistry {
         return new IsolatedEgress(ContextClassLoader.call(loader, () -> r.factory().create(config, context)), loader);
     }
 
+    /** What the queue plugin of {@code type} finds wrong in {@code config}; empty if valid or not provided. */
+    public List<String> validateQueue(String type, PluginConfig config) {
+        return validate(queues.get(type), f -> f.validate(config));
+    }
+
+    public List<String> validateResultStore(String type, PluginConfig config) {
+        return validate(resultStores.get(type), f -> f.validate(config));
+    }
+
+    public List<String> validateProcessor(String type, PluginConfig config) {
+        return validate(processors.get(type), f -> f.validate(config));
+    }
+
+    public List<String> validateEgress(String type, PluginConfig config) {
+        return validate(egresses.get(type), f -> f.validate(config));
+    }
+
+    private static <F> List<String> validate(Registered<F> registered, Function<F, List<String>> check) {
+        return registered == null ? List.of()
+                : ContextClassLoader.call(registered.plugin().loader(), () -> check.apply(registered.factory()));
+    }
+
     /** The sentence for a type no plugin provides, naming the key and what is available. */
     public String missing(String key, String port, String type) {
         Map<String, ?> available = switch (port) {

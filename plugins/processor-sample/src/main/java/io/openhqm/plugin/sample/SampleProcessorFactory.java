@@ -24,14 +24,19 @@ public final class SampleProcessorFactory implements ProcessorFactory {
     }
 
     @Override
-    public Processor create(PluginConfig config, PluginContext context) {
+    public List<String> validate(PluginConfig config) {
         Objects.requireNonNull(config, "config is null");
-        List<String> unknown = config.unknownKeys(Set.of());
-        if (!unknown.isEmpty()) {
-            throw new HqmException(unknown.stream()
-                    .map(key -> key + ": unknown key; the sample processor takes no configuration"
-                            + " (remove it, or leave " + config.path() + " empty)")
-                    .toList());
+        return config.unknownKeys(Set.of()).stream()
+                .map(key -> key + ": unknown key; the sample processor takes no configuration"
+                        + " (remove it, or leave " + config.path() + " empty)")
+                .toList();
+    }
+
+    @Override
+    public Processor create(PluginConfig config, PluginContext context) {
+        List<String> problems = validate(config);
+        if (!problems.isEmpty()) {
+            throw new HqmException(problems);
         }
         return new SampleProcessor();
     }

@@ -2,16 +2,29 @@ package io.openhqm.plugin.embedded;
 
 import static java.util.Objects.requireNonNull;
 
+import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueFactory;
 import io.openhqm.api.queue.QueueSettings;
+import java.nio.file.Path;
+import java.util.List;
 
 /** Creates {@link EmbeddedQueue}s; {@code queue.type = "embedded"}. */
 public final class EmbeddedQueueFactory implements QueueFactory {
 
     public static final String TYPE = "embedded";
+
+    @Override
+    public List<String> validate(PluginConfig config) {
+        try {
+            EmbeddedQueueConfig.parse(config, Path.of(""));
+            return List.of();
+        } catch (HqmException e) {
+            return e.problems();
+        }
+    }
 
     @Override
     public String type() {

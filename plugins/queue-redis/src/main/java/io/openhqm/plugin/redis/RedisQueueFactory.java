@@ -1,13 +1,25 @@
 package io.openhqm.plugin.redis;
 
+import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueFactory;
 import io.openhqm.api.queue.QueueSettings;
+import java.util.List;
 
 /** Creates {@link RedisQueue}s for {@code queue.type = "redis"} from the block {@code queue.redis}. Thread-safe. */
 public final class RedisQueueFactory implements QueueFactory {
+
+    @Override
+    public List<String> validate(PluginConfig config) {
+        try {
+            RedisConfig.parse(config);
+            return List.of();
+        } catch (HqmException e) {
+            return e.problems();
+        }
+    }
 
     @Override
     public String type() {

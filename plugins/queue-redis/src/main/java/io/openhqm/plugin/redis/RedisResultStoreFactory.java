@@ -1,16 +1,28 @@
 package io.openhqm.plugin.redis;
 
+import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.ResultStoreFactory;
+import java.util.List;
 
 /**
  * Creates {@link RedisResultStore}s for {@code results.type = "redis"} from the block {@code queue.redis}; a store
  * and a queue of the same process and settings share one connection. Thread-safe.
  */
 public final class RedisResultStoreFactory implements ResultStoreFactory {
+
+    @Override
+    public List<String> validate(PluginConfig config) {
+        try {
+            RedisConfig.parse(config);
+            return List.of();
+        } catch (HqmException e) {
+            return e.problems();
+        }
+    }
 
     @Override
     public String type() {
