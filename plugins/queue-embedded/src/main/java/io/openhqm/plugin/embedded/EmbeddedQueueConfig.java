@@ -161,4 +161,14 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
             return value == null ? "" : value.toString();
         }
     }
+
+    /** What {@link #parse} would reject in {@code config}, as sentences naming each key; empty if valid. */
+    static List<String> problems(PluginConfig config) {
+        try {
+            parse(config, Path.of(""));
+            return List.of();
+        } catch (HqmException e) {
+            return e.problems();
+        }
+    }
 }

@@ -2,13 +2,11 @@ package io.openhqm.plugin.embedded;
 
 import static java.util.Objects.requireNonNull;
 
-import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueFactory;
 import io.openhqm.api.queue.QueueSettings;
-import java.nio.file.Path;
 import java.util.List;
 
 /** Creates {@link EmbeddedQueue}s; {@code queue.type = "embedded"}. */
@@ -18,12 +16,7 @@ public final class EmbeddedQueueFactory implements QueueFactory {
 
     @Override
     public List<String> validate(PluginConfig config) {
-        try {
-            EmbeddedQueueConfig.parse(config, Path.of(""));
-            return List.of();
-        } catch (HqmException e) {
-            return e.problems();
-        }
+        return EmbeddedQueueConfig.problems(config);
     }
 
     @Override

@@ -2,13 +2,11 @@ package io.openhqm.plugin.embedded;
 
 import static java.util.Objects.requireNonNull;
 
-import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.ResultStoreFactory;
-import java.nio.file.Path;
 import java.util.List;
 
 /** Creates {@link EmbeddedResultStore}s; {@code results.type = "embedded"}. Shares the queue's database. */
@@ -16,12 +14,7 @@ public final class EmbeddedResultStoreFactory implements ResultStoreFactory {
 
     @Override
     public List<String> validate(PluginConfig config) {
-        try {
-            EmbeddedQueueConfig.parse(config, Path.of(""));
-            return List.of();
-        } catch (HqmException e) {
-            return e.problems();
-        }
+        return EmbeddedQueueConfig.problems(config);
     }
 
     @Override

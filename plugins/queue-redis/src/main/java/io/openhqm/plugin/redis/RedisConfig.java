@@ -240,4 +240,14 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
             }
         }
     }
+
+    /** What {@link #parse} would reject in {@code config}, as sentences naming each key; empty if valid. */
+    static List<String> problems(PluginConfig config) {
+        try {
+            parse(config);
+            return List.of();
+        } catch (HqmException e) {
+            return e.problems();
+        }
+    }
 }

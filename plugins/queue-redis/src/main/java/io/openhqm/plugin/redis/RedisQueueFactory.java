@@ -1,6 +1,5 @@
 package io.openhqm.plugin.redis;
 
-import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.queue.Queue;
@@ -13,12 +12,7 @@ public final class RedisQueueFactory implements QueueFactory {
 
     @Override
     public List<String> validate(PluginConfig config) {
-        try {
-            RedisConfig.parse(config);
-            return List.of();
-        } catch (HqmException e) {
-            return e.problems();
-        }
+        return RedisConfig.problems(config);
     }
 
     @Override
