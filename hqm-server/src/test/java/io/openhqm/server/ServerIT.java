@@ -34,7 +34,7 @@ class ServerIT {
 
     static Server start(Path home, Command command, String... sets) {
         List<String> all = new ArrayList<>(List.of("server.port=0", "management.port=0",
-                "monitoring.log_format=text", "worker.retry_delay_base=100ms", "worker.retry_delay_max=1s",
+                "monitoring.log_format=text", "worker.retry_delay_base=100ms", "worker.retry_delay_max=1s", "worker.max_retries=5",
                 "worker.count=4"));
         all.addAll(List.of(sets));
         ServerConfig config = new ConfigLoader().load(new ConfigSources(home, List.of(), Optional.empty(),
@@ -112,7 +112,8 @@ class ServerIT {
 
     @Test
     void aFlakyMessageIsRetriedWhileOthersPass() throws Exception {
-        String flaky = http.submit("{\"operation\": \"flaky\", \"failures\": 2, \"data\": \"x\"}")
+        // Four failures wait at least 50 + 100 + 200 + 400 ms for their retries.
+        String flaky = http.submit("{\"operation\": \"flaky\", \"failures\": 4, \"data\": \"x\"}")
                 .json().get("correlation_id").asText();
         String echo = http.submit("{\"operation\": \"echo\", \"data\": \"quick\"}").json().get("correlation_id")
                 .asText();
@@ -125,7 +126,7 @@ class ServerIT {
 
         TestHttp.Reply done = http.awaitResult(flaky, 15);
         assertEquals("COMPLETED", done.json().get("status").asText(), done.body());
-        assertEquals(3, http.send(http.get("/api/v1/status/" + flaky)).json().get("attempts").asInt());
+        assertEquals(5, http.send(http.get("/api/v1/status/" + flaky)).json().get("attempts").asInt());
     }
 
     @Test
