@@ -228,6 +228,38 @@ class ServerIT {
     }
 
     @Test
+    void concurrentSubmissionsWithOneCorrelationIdAcceptOnlyOne() throws Exception {
+        List<java.util.concurrent.Future<TestHttp.Reply>> replies = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 8; i++) {
+                replies.add(threads.submit(() -> http.send(http.post("/api/v1/submit", "{\"payload\": 1}")
+                        .header("X-Correlation-ID", "race-1"))));
+            }
+        }
+        int accepted = 0;
+        for (var reply : replies) {
+            int status = reply.get().status();
+            assertTrue(status == 202 || status == 409, reply.get().body());
+            accepted += status == 202 ? 1 : 0;
+        }
+        assertEquals(1, accepted);
+    }
+
+    @Test
+    void anIdempotentReplayWithItsOwnCorrelationIdIsAReplay() throws Exception {
+        String body = "{\"payload\": {\"operation\": \"echo\", \"data\": 7}}";
+        TestHttp.Reply first = http.send(http.post("/api/v1/submit", body).header("Idempotency-Key", "k-2")
+                .header("X-Correlation-ID", "order-7"));
+        TestHttp.Reply again = http.send(http.post("/api/v1/submit", body).header("Idempotency-Key", "k-2")
+                .header("X-Correlation-ID", "order-7"));
+
+        assertEquals(202, first.status(), first.body());
+        assertTrue(again.status() == 200 || again.status() == 202, again.body());
+        assertEquals("order-7", again.json().get("correlation_id").asText());
+        assertEquals("true", again.header("Idempotent-Replayed"));
+    }
+
+    @Test
     void healthReallyChecksAndMetricsMove() throws Exception {
         TestHttp.Reply health = http.send(http.get("/health"));
         assertEquals(200, health.status(), health.body());

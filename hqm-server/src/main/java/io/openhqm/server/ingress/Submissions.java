@@ -86,13 +86,7 @@ public final class Submissions {
             }
             CompletionStage<Void> idFree = submission.requestedId() == null
                     ? CompletableFuture.completedFuture(null)
-                    : results.get(id).thenAccept(existing -> {
-                        if (existing.isPresent()) {
-                            throw new SubmissionRejected(SubmissionRejected.Reason.ID_IN_USE, null,
-                                    "The correlation id " + id + " is already in use; send another X-Correlation-ID"
-                                            + " or none.");
-                        }
-                    });
+                    : reserve(id);
             RequestRecord pending = RequestRecord.pending(id, now, submission.owner());
             Message message = toMessage(id, now, submission);
             return idFree
@@ -122,16 +116,40 @@ public final class Submissions {
         return results.put(pending).thenCompose(ignored -> queue.publish(message));
     }
 
+    /**
+     * Reserves a client-chosen correlation id atomically (two concurrent submissions cannot both get it), and
+     * refuses an id that a stored record already has.
+     */
+    private CompletionStage<Void> reserve(String id) {
+        IdempotencyClaim ours = new IdempotencyClaim("id:" + id, UUID.randomUUID().toString(), id);
+        return results.claimIdempotencyKey(ours)
+                .thenCompose(winner -> winner.fingerprint().equals(ours.fingerprint())
+                        ? results.get(id).thenApply(Optional::isPresent)
+                        : CompletableFuture.completedFuture(true))
+                .thenAccept(taken -> {
+                    if (taken) {
+                        throw new SubmissionRejected(SubmissionRejected.Reason.ID_IN_USE, null,
+                                "The correlation id " + id + " is already in use; send another X-Correlation-ID"
+                                        + " or none.");
+                    }
+                });
+    }
+
     private CompletionStage<Optional<Accepted>> claim(Submission submission, String id) {
-        String scopedKey = (submission.owner() == null ? "" : submission.owner() + "/") + submission.idempotencyKey();
+        String scopedKey = "key:" + (submission.owner() == null ? "" : submission.owner() + "/")
+                + submission.idempotencyKey();
         IdempotencyClaim ours = new IdempotencyClaim(scopedKey, submission.fingerprint(), id);
         return results.claimIdempotencyKey(ours).thenCompose(winner -> {
-            if (winner.correlationId().equals(id)) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
             if (!winner.fingerprint().equals(submission.fingerprint())) {
                 throw new SubmissionRejected(SubmissionRejected.Reason.IDEMPOTENCY_CONFLICT, null,
                         "The Idempotency-Key was already used with a different request; use a new key.");
+            }
+            if (winner.correlationId().equals(id) && submission.requestedId() == null) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            if (winner.correlationId().equals(id)) {
+                // The same client-chosen id: a replay if that submission was stored, else this one is the first.
+                return results.get(id).thenApply(record -> record.map(r -> new Accepted(r, true)));
             }
             return results.get(winner.correlationId()).thenApply(record -> Optional.of(new Accepted(
                     record.orElseGet(() -> RequestRecord.pending(winner.correlationId(), clock.instant(),
