@@ -15,6 +15,22 @@ final class MessageRows {
     static final String COLUMNS = "correlation_id, body, content_type, headers, endpoint, method, path, query, "
             + "priority, timeout_ns, submitted_at_ns, partition_key, idempotency_key";
     static final int COLUMN_COUNT = 13;
+    /** The table definitions of {@link #COLUMNS}, in the same order, for both tables. */
+    static final String COLUMN_DEFINITIONS = """
+              correlation_id TEXT NOT NULL,
+              body BLOB NOT NULL,
+              content_type TEXT NOT NULL,
+              headers TEXT NOT NULL,
+              endpoint TEXT,
+              method TEXT,
+              path TEXT,
+              query TEXT,
+              priority INTEGER NOT NULL,
+              timeout_ns INTEGER,
+              submitted_at_ns INTEGER NOT NULL,
+              partition_key TEXT,
+              idempotency_key TEXT,
+            """;
     static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
     /** A message converted in the caller's thread, so bad values fail there and not in the writer. */
