@@ -20,8 +20,16 @@ public interface Plugin {
     /**
      * The SPI version of this {@code hqm-api}: {@code MAJOR.MINOR}. A plugin is compatible with a server
      * when the majors are equal and the plugin's minor is not newer than the server's.
+     *
+     * <p>The rule for changing it: a new <b>minor</b> may only add: types, {@code default} methods, and record
+     * components at the end of a record, keeping the earlier canonical constructor as a second constructor, so
+     * every plugin compiled against an earlier minor of the same major loads and runs unchanged (a minor may
+     * also tighten a documented contract that the bundled plugins meet). Anything else (removing or changing a
+     * method, a new abstract method, reordering components) is a new <b>major</b>. History: 1.0 first release;
+     * 1.1 message owner and attributes, {@code RequestRecord.attributes}, final terminal records,
+     * {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}.
      */
-    String SPI_VERSION = "1.0";
+    String SPI_VERSION = "1.1";
 
     /**
      * The SPI version this plugin was compiled against. Implement it as {@code return Plugin.SPI_VERSION;}:

@@ -1,6 +1,7 @@
 package io.openhqm.api.result;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,31 +17,46 @@ import java.util.Objects;
  * @param error            why it failed or timed out, or {@code null}
  * @param processingTimeMs time spent processing the last attempt, or {@code null}
  * @param completedAt      when it reached a terminal status, or {@code null}
+ * @param attributes       the message's {@link io.openhqm.api.message.MessageMetadata#attributes() attributes}
+ *                         (name → JSON text), returned with the status; never {@code null} (SPI 1.1)
  */
 public record RequestRecord(String correlationId, Status status, Instant submittedAt, Instant updatedAt,
                             int attempts, String owner, Reply reply, String error, Long processingTimeMs,
-                            Instant completedAt) {
+                            Instant completedAt, Map<String, String> attributes) {
     public RequestRecord {
         Objects.requireNonNull(correlationId, "correlationId is null");
         Objects.requireNonNull(status, "status is null");
         Objects.requireNonNull(submittedAt, "submittedAt is null");
         Objects.requireNonNull(updatedAt, "updatedAt is null");
+        attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
+
+    /** The SPI 1.0 constructor: no attributes. */
+    public RequestRecord(String correlationId, Status status, Instant submittedAt, Instant updatedAt, int attempts,
+                         String owner, Reply reply, String error, Long processingTimeMs, Instant completedAt) {
+        this(correlationId, status, submittedAt, updatedAt, attempts, owner, reply, error, processingTimeMs,
+                completedAt, Map.of());
     }
 
     public static RequestRecord pending(String correlationId, Instant submittedAt, String owner) {
+        return pending(correlationId, submittedAt, owner, Map.of());
+    }
+
+    public static RequestRecord pending(String correlationId, Instant submittedAt, String owner,
+                                        Map<String, String> attributes) {
         return new RequestRecord(correlationId, Status.PENDING, submittedAt, submittedAt, 0, owner, null, null,
-                null, null);
+                null, null, attributes);
     }
 
     public RequestRecord processing(int attempt, Instant now) {
         return new RequestRecord(correlationId, Status.PROCESSING, submittedAt, now, attempt, owner, null, null,
-                null, null);
+                null, null, attributes);
     }
 
     /** Back to PENDING after a failed attempt, waiting for its retry; {@code error} says what failed. */
     public RequestRecord waitingForRetry(String error, Instant now) {
         return new RequestRecord(correlationId, Status.PENDING, submittedAt, now, attempts, owner, null, error,
-                null, null);
+                null, null, attributes);
     }
 
     public RequestRecord finished(Status terminal, Reply reply, String error, long processingTimeMs,
@@ -49,6 +65,6 @@ public record RequestRecord(String correlationId, Status status, Instant submitt
             throw new IllegalArgumentException(terminal + " is not a terminal status");
         }
         return new RequestRecord(correlationId, terminal, submittedAt, now, attempts, owner, reply, error,
-                processingTimeMs, now);
+                processingTimeMs, now, attributes);
     }
 }

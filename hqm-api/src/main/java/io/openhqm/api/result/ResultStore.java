@@ -18,7 +18,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ResultStore extends AutoCloseable {
 
-    /** Stores (inserts or replaces) a record and restarts its TTL. */
+    /**
+     * Stores (inserts or replaces) a record and restarts its TTL, unless the stored record of that id is
+     * terminal: a terminal status is final, and a later put of the same id (from a worker that lost its lease,
+     * or a redelivery racing the first one) changes nothing. The check and the write are one atomic step.
+     */
     CompletionStage<Void> put(RequestRecord record);
 
     /** The record, or empty if unknown or expired. */
@@ -36,6 +40,25 @@ public interface ResultStore extends AutoCloseable {
      * @return the claim that holds the key now: {@code claim} itself if it won, else the earlier one
      */
     CompletionStage<IdempotencyClaim> claimIdempotencyKey(IdempotencyClaim claim);
+
+    /**
+     * Undoes {@link #claimIdempotencyKey}: unbinds {@code claim.key()} if it is still bound to {@code claim}
+     * (same fingerprint and correlation id), atomically; otherwise does nothing. The server calls it when the
+     * submission the claim guarded was not accepted, so a retry is answered as if it were the first. The default
+     * does nothing: keys then stay bound until their TTL. (SPI 1.1)
+     */
+    default CompletionStage<Void> releaseIdempotencyKey(IdempotencyClaim claim) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Removes the record of {@code correlationId} if it is still PENDING with no attempt started, atomically;
+     * otherwise does nothing. The server calls it when a submission whose PENDING record was stored could not be
+     * published. The default does nothing: the record then expires with its TTL. (SPI 1.1)
+     */
+    default CompletionStage<Void> discardPending(String correlationId) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 
     /**
      * Whether a {@link #put} issued before a {@link io.openhqm.api.queue.Queue#publish} on this process's queue of

@@ -112,7 +112,7 @@ final class SubmitRequestParser {
         byte[] body = fields.payload;
         String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
         return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
-                idempotencyKey, owner, fingerprint);
+                idempotencyKey, owner, fingerprint, Map.of());
     }
 
     /** The top-level fields of a submission; {@code payload} as the JSON bytes the client sent. */

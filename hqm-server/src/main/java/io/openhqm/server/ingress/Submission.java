@@ -18,8 +18,9 @@ import java.util.Map;
  * @param owner          who submits (a digest of the API key), or {@code null}
  * @param fingerprint    a digest of the whole request, to tell idempotent replays from conflicting reuse;
  *                       {@code null} without an idempotency key
+ * @param attributes     metadata fields OpenHQM does not define: name → the value's JSON text
  */
 public record Submission(byte[] body, String contentType, Map<String, String> headers, String endpoint,
                          String method, int priority, Duration timeout, String requestedId, String idempotencyKey,
-                         String owner, String fingerprint) {
+                         String owner, String fingerprint, Map<String, String> attributes) {
 }

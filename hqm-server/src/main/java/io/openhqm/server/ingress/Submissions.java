@@ -87,7 +87,7 @@ public final class Submissions {
             CompletionStage<Void> idFree = submission.requestedId() == null
                     ? CompletableFuture.completedFuture(null)
                     : reserve(id);
-            RequestRecord pending = RequestRecord.pending(id, now, submission.owner());
+            RequestRecord pending = RequestRecord.pending(id, now, submission.owner(), submission.attributes());
             Message message = toMessage(id, now, submission);
             return idFree
                     .thenCompose(ignored -> store(pending, message))
@@ -189,7 +189,7 @@ public final class Submissions {
 
     private static Message toMessage(String id, Instant now, Submission s) {
         MessageMetadata metadata = new MessageMetadata(s.endpoint(), s.method(), null, null, s.priority(),
-                s.timeout(), now, null, s.idempotencyKey());
+                s.timeout(), now, null, s.idempotencyKey(), s.owner(), s.attributes());
         return new Message(id, s.body(), s.contentType(), Map.copyOf(s.headers()), metadata);
     }
 
