@@ -129,6 +129,33 @@ class DistributionIT {
     }
 
     @Test
+    void aSecondStartOnTheSamePortTakesNothingFromTheRunningServer() throws Exception {
+        installation = Installation.copyTo(work);
+        installation.start("--set", "worker.count=4");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(json(installation.post("/api/v1/submit",
+                    "{\"payload\": {\"operation\": \"sleep\", \"ms\": 1500}}")).get("correlation_id").asText());
+        }
+        Thread.sleep(300);
+
+        Installation.Result second = installation.run("--set", "server.port=" + installation.port,
+                "--set", "worker.count=4");
+
+        assertEquals(1, second.status(), second.out() + second.err());
+        assertTrue(second.err().contains("server.port: port " + installation.port), second.err());
+        for (String id : ids) {
+            JsonNode result = json(installation.get("/api/v1/status/" + id));
+            for (int i = 0; i < 100 && !"COMPLETED".equals(result.path("status").asText()); i++) {
+                Thread.sleep(100);
+                result = json(installation.get("/api/v1/status/" + id));
+            }
+            assertEquals("COMPLETED", result.path("status").asText(), result.toString());
+            assertEquals(1, result.path("attempts").asInt(), "processed once: " + result);
+        }
+    }
+
+    @Test
     void aProcessorJarDroppedIntoPluginsIsPickedUp() throws Exception {
         installation = Installation.copyTo(work);
         Path api;

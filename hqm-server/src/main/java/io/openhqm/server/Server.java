@@ -117,9 +117,15 @@ public final class Server implements AutoCloseable {
 
     private void wire(Command command, ServerConfig config, PluginRegistry registry, Path home, String version,
                       Clock clock) {
+        String host = command.runsListener() ? config.server().host() : config.management().host();
         int port = command.runsListener() ? config.server().port() : config.management().port();
+        String portKey = command.runsListener() ? "server.port" : "management.port";
         String instanceId = hostName() + "-" + (port == 0 ? java.util.UUID.randomUUID().toString() : port);
         var context = new ServerPluginContext(meters, clock, home, instanceId);
+        // The port names this instance (its leases in the queue): hold it before any adapter touches the queue, so
+        // a second start on the same port fails here instead of taking back the running process's messages.
+        PortReservation reservation = PortReservation.take(host, port, portKey);
+        toClose.push(reservation);
 
         queue = registry.createQueue(config.queue().type(), config.queue().typeConfig(),
                 new QueueSettings(config.queue().requestQueueName(), config.queue().dlqName()), context);
@@ -134,7 +140,7 @@ public final class Server implements AutoCloseable {
         if (command.runsWorkers()) {
             Handler handler = handler(config, registry, context);
             ServerConfig.Worker worker = config.worker();
-            MessageHandler messages = new MessageHandler(handler, results,
+            MessageHandler messages = new MessageHandler(handler, results, worker.writeResults(),
                     new RetryPolicy(worker.maxRetries(), worker.retryDelayBase(), worker.retryDelayMax()),
                     worker.timeout(), clock, meters);
             engine = new WorkerEngine(queue, messages, worker.count(), worker.pollBatch(), worker.shutdownGrace(),
@@ -153,6 +159,7 @@ public final class Server implements AutoCloseable {
         } else {
             http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
         }
+        reservation.close();
         http.start();
         toClose.push(http);
         LOG.info("OpenHQM {} running: {} on {}, queue {} ({}), {}", version, command.word(), http.address(),

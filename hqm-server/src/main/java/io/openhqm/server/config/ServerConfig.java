@@ -60,10 +60,12 @@ public record ServerConfig(
 
     /**
      * {@code worker.*}. {@code timeout} is {@code worker.timeout_seconds}; {@code processor} names the processor
-     * type used when proxy is disabled (its settings are {@code processors.<type>}, if any).
+     * type used when proxy is disabled (its settings are {@code processors.<type>}, if any); {@code writeResults}
+     * is {@code worker.write_results}.
      */
     public record Worker(int count, Duration timeout, int maxRetries, Duration retryDelayBase,
-                         Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch) {
+                         Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch,
+                         boolean writeResults) {
     }
 
     /**

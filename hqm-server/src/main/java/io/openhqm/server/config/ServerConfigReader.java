@@ -105,6 +105,7 @@ final class ServerConfigReader {
         String processor = typeName("worker.processor");
         Duration grace = duration("worker.shutdown_grace", false);
         Long pollBatch = whole("worker.poll_batch", 1, 10_000);
+        Boolean writeResults = bool("worker.write_results");
 
         Boolean proxyEnabled = bool("proxy.enabled");
         String proxyType = typeName("proxy.type");
@@ -144,7 +145,7 @@ final class ServerConfigReader {
                         block(normalized, "queue", queueType)),
                 new ServerConfig.Results(resultsType, ttl, block(normalized, "queue", resultsType)),
                 new ServerConfig.Worker(count.intValue(), timeout, maxRetries.intValue(), base, max, processor, grace,
-                        pollBatch.intValue()),
+                        pollBatch.intValue(), writeResults),
                 new ServerConfig.Proxy(proxyEnabled, proxyType, defaultEndpoint, Collections.unmodifiableMap(
                         new LinkedHashMap<>(endpoints)), forward, strip, TypesafePluginConfig.of(normalized, "proxy")),
                 Collections.unmodifiableMap(new LinkedHashMap<>(processors)),

@@ -14,6 +14,7 @@ import io.openhqm.api.result.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -41,33 +42,37 @@ public final class MessageHandler {
     private final Duration defaultTimeout;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final boolean writeResults;
     private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("hqm-attempt-", 0).factory());
 
-    public MessageHandler(Handler handler, ResultStore results, RetryPolicy retryPolicy, Duration defaultTimeout,
-                          Clock clock, MeterRegistry meters) {
+    /**
+     * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
+     *                     is processed and only settled
+     */
+    public MessageHandler(Handler handler, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
+                          Duration defaultTimeout, Clock clock, MeterRegistry meters) {
         this.handler = handler;
         this.results = results;
         this.retryPolicy = retryPolicy;
         this.defaultTimeout = defaultTimeout;
         this.clock = clock;
         this.meters = meters;
+        this.writeResults = writeResults;
     }
 
     public void handle(Delivery delivery) {
         Message message = delivery.message();
         MDC.put("correlation_id", message.correlationId());
         try {
-            Optional<RequestRecord> existing = await(results.get(message.correlationId()));
+            Optional<RequestRecord> existing = await(read(message.correlationId()));
             if (existing.isPresent() && existing.get().status().isTerminal()) {
-                LOG.info("already {}; acknowledging the redelivered message without processing it again",
-                        existing.get().status());
-                delivery.ack();
+                settleFinished(delivery, existing.get());
                 return;
             }
             RequestRecord processing = existing
                     .orElseGet(() -> RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(),
-                            null))
+                            message.metadata().owner(), message.metadata().attributes()))
                     .processing(delivery.attempt(), clock.instant());
             if (!retryPolicy.mayRetry(delivery.attempt() - 1)) {
                 String error = "gave up after " + (delivery.attempt() - 1) + " deliveries that never finished"
@@ -77,7 +82,7 @@ public final class MessageHandler {
                 return;
             }
             // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
-            run(delivery, processing, results.put(processing));
+            run(delivery, processing, write(processing));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             handBack(delivery);
@@ -122,7 +127,7 @@ public final class MessageHandler {
         }
         switch (outcome) {
             case Outcome.Completed c -> {
-                await(results.put(processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant())));
+                await(write(processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant())));
                 delivery.ack();
                 record("completed", started);
                 LOG.debug("completed in {} ms (attempt {})", ms, delivery.attempt());
@@ -132,7 +137,7 @@ public final class MessageHandler {
             case Outcome.Retry r -> {
                 if (retryPolicy.mayRetry(delivery.attempt())) {
                     Duration delay = retryPolicy.delayAfter(delivery.attempt(), r.after());
-                    await(results.put(processing.waitingForRetry(r.error(), clock.instant())));
+                    await(write(processing.waitingForRetry(r.error(), clock.instant())));
                     delivery.retry(delay, r.error());
                     record("retry", started);
                     LOG.info("attempt {} failed ({}); retrying in {} ms", delivery.attempt(), r.error(),
@@ -144,7 +149,7 @@ public final class MessageHandler {
                 }
             }
             case Outcome.Deferred d -> {
-                await(results.put(processing.waitingForRetry(d.reason(), clock.instant())));
+                await(write(processing.waitingForRetry(d.reason(), clock.instant())));
                 delivery.defer(d.after());
                 record("deferred", started);
                 LOG.debug("deferred for {} ms: {}", d.after().toMillis(), d.reason());
@@ -152,15 +157,43 @@ public final class MessageHandler {
         }
     }
 
-    /** Stores a terminal failure, then moves the message to the dead-letter queue. */
+    /**
+     * Stores a terminal failure, then moves the message to the dead-letter queue. If the second step fails (or
+     * the process dies between the two), the redelivery finds the terminal record and dead-letters it then.
+     */
     private void finish(Delivery delivery, RequestRecord terminal, String reason, long started)
             throws InterruptedException {
-        await(results.put(terminal));
+        await(write(terminal));
         delivery.deadLetter(terminal.error());
         record(reason, started);
-        Counter.builder("openhqm.queue.dlq").tag("reason", reason).register(meters).increment();
+        deadLettered(reason);
         LOG.warn("{} after {} attempt(s): {}; moved to the dead-letter queue", terminal.status(),
                 delivery.attempt(), terminal.error());
+    }
+
+    /** A delivery whose outcome is already stored: done if it completed, else it belongs in the dead letters. */
+    private void settleFinished(Delivery delivery, RequestRecord finished) {
+        if (finished.status() == Status.COMPLETED) {
+            LOG.info("already COMPLETED; acknowledging the redelivered message without processing it again");
+            delivery.ack();
+            return;
+        }
+        String error = finished.error() == null ? finished.status().name() : finished.error();
+        delivery.deadLetter(error);
+        deadLettered(finished.status() == Status.TIMEOUT ? "timeout" : "failed");
+        LOG.warn("already {}; moved the redelivered message to the dead-letter queue: {}", finished.status(), error);
+    }
+
+    private void deadLettered(String reason) {
+        Counter.builder("openhqm.queue.dlq").tag("reason", reason).register(meters).increment();
+    }
+
+    private CompletionStage<Optional<RequestRecord>> read(String correlationId) {
+        return writeResults ? results.get(correlationId) : CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    private CompletionStage<Void> write(RequestRecord record) {
+        return writeResults ? results.put(record) : CompletableFuture.completedFuture(null);
     }
 
     private static Outcome classify(Throwable failure) {

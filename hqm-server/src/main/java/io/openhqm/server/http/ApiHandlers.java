@@ -200,9 +200,12 @@ final class ApiHandlers {
                         "X-Correlation-ID");
                 case IDEMPOTENCY_CONFLICT -> new Problem(422, "idempotency-conflict", "Idempotency key reused",
                         rejected.getMessage(), "Idempotency-Key");
+                case IDEMPOTENCY_IN_PROGRESS -> new Problem(409, "idempotency-in-progress",
+                        "Request in progress", rejected.getMessage(), "Idempotency-Key");
                 case UNAVAILABLE -> Problem.of(503, "unavailable", "Service unavailable", rejected.getMessage());
             };
-            boolean retryLater = problem.status() == 429 || problem.status() == 503;
+            boolean retryLater = problem.status() == 429 || problem.status() == 503
+                    || rejected.reason() == SubmissionRejected.Reason.IDEMPOTENCY_IN_PROGRESS;
             problem.send(exchange, retryLater ? Map.of("Retry-After", "1") : Map.of());
         } else {
             Problem.of(503, "unavailable", "Service unavailable",

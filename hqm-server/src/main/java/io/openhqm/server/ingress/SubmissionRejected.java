@@ -12,6 +12,8 @@ public final class SubmissionRejected extends RuntimeException {
         ID_IN_USE,
         /** The idempotency key was used with a different request. */
         IDEMPOTENCY_CONFLICT,
+        /** An earlier request with the same idempotency key is still being accepted. */
+        IDEMPOTENCY_IN_PROGRESS,
         /** The queue or result store cannot be reached. */
         UNAVAILABLE
     }

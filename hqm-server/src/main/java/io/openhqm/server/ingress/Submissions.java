@@ -1,6 +1,5 @@
 package io.openhqm.server.ingress;
 
-import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.Queue;
@@ -13,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The core's ingress port: accept a submission (check routing, enforce the queue bound and idempotency, record
@@ -28,6 +31,9 @@ import java.util.regex.Pattern;
  * call only this. Thread-safe; all methods are asynchronous.
  */
 public final class Submissions {
+    private static final Logger LOG = LoggerFactory.getLogger(Submissions.class);
+    private static final RateLimitedLog UNAVAILABLE_LOG = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private static final String NONCE_SEPARATOR = "/";
     private static final Pattern WELL_FORMED_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
     private final Queue queue;
@@ -62,7 +68,8 @@ public final class Submissions {
     }
 
     /**
-     * Accepts a submission. The stage fails with {@link SubmissionRejected}.
+     * Accepts a submission. The stage fails with {@link SubmissionRejected}; a rejected submission leaves nothing
+     * behind (no idempotency key or correlation id held, no record) that would change the answer to a retry.
      */
     public CompletionStage<Accepted> submit(Submission submission) {
         try {
@@ -71,38 +78,48 @@ public final class Submissions {
             return CompletableFuture.failedFuture(e);
         }
         if (maxDepth > 0 && depth.current() >= maxDepth) {
-            return CompletableFuture.failedFuture(new SubmissionRejected(SubmissionRejected.Reason.QUEUE_FULL, null,
-                    "The queue holds " + depth.current() + " messages, its limit (queue.max_depth) is " + maxDepth
-                            + ". Retry later."));
+            return CompletableFuture.failedFuture(queueFull());
         }
         String id = submission.requestedId() != null ? submission.requestedId() : UUID.randomUUID().toString();
-        Instant now = clock.instant();
-        CompletionStage<Optional<Accepted>> claimed = submission.idempotencyKey() == null
+        Held held = new Held(id);
+        CompletionStage<Optional<Accepted>> replay = submission.idempotencyKey() == null
                 ? CompletableFuture.completedFuture(Optional.empty())
-                : claim(submission, id);
-        return claimed.thenCompose(replay -> {
-            if (replay.isPresent()) {
-                return CompletableFuture.completedFuture(replay.get());
-            }
-            CompletionStage<Void> idFree = submission.requestedId() == null
-                    ? CompletableFuture.completedFuture(null)
-                    : reserve(id);
-            RequestRecord pending = RequestRecord.pending(id, now, submission.owner(), submission.attributes());
-            Message message = toMessage(id, now, submission);
-            return idFree
-                    .thenCompose(ignored -> store(pending, message))
-                    .handle((ignored, failure) -> {
-                        (failure == null ? published : notPublished).increment();
-                        if (failure != null) {
+                : claimKey(submission, held);
+        return replay.thenCompose(r -> r.isPresent()
+                        ? CompletableFuture.completedFuture(r.get())
+                        : accept(submission, held))
+                .handle((accepted, failure) -> failure == null
+                        ? CompletableFuture.completedFuture(accepted)
+                        : held.release().<Accepted>thenApply(ignored -> {
                             throw rejection(failure);
-                        }
-                        return new Accepted(pending, false);
-                    });
-        }).handle((accepted, failure) -> {
-            if (failure != null) {
-                throw rejection(failure);
+                        }))
+                .thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Accepted> accept(Submission submission, Held held) {
+        CompletionStage<Void> idFree = submission.requestedId() == null
+                ? CompletableFuture.completedFuture(null)
+                : reserveId(held);
+        return idFree.thenCompose(ignored -> {
+            if (maxDepth > 0 && !depth.tryAdd(maxDepth)) {
+                throw queueFull();
             }
-            return accepted;
+            if (maxDepth <= 0) {
+                depth.add();
+            }
+            Instant now = clock.instant();
+            RequestRecord pending = RequestRecord.pending(held.id, now, submission.owner(), submission.attributes());
+            held.pendingStored = true;
+            return store(pending, toMessage(held.id, now, submission)).handle((stored, failure) -> {
+                if (failure != null) {
+                    notPublished.increment();
+                    depth.release();
+                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                }
+                published.increment();
+                held.accepted = true;
+                return new Accepted(pending, false);
+            });
         });
     }
 
@@ -120,41 +137,97 @@ public final class Submissions {
      * Reserves a client-chosen correlation id atomically (two concurrent submissions cannot both get it), and
      * refuses an id that a stored record already has.
      */
-    private CompletionStage<Void> reserve(String id) {
-        IdempotencyClaim ours = new IdempotencyClaim("id:" + id, UUID.randomUUID().toString(), id);
-        return results.claimIdempotencyKey(ours)
-                .thenCompose(winner -> winner.fingerprint().equals(ours.fingerprint())
-                        ? results.get(id).thenApply(Optional::isPresent)
-                        : CompletableFuture.completedFuture(true))
-                .thenAccept(taken -> {
-                    if (taken) {
-                        throw new SubmissionRejected(SubmissionRejected.Reason.ID_IN_USE, null,
-                                "The correlation id " + id + " is already in use; send another X-Correlation-ID"
-                                        + " or none.");
-                    }
-                });
+    private CompletionStage<Void> reserveId(Held held) {
+        IdempotencyClaim ours = new IdempotencyClaim("id:" + held.id, UUID.randomUUID().toString(), held.id);
+        return results.claimIdempotencyKey(ours).thenCompose(winner -> {
+            if (!winner.equals(ours)) {
+                throw idInUse(held.id);
+            }
+            held.claims.add(ours);
+            return results.get(held.id).thenAccept(record -> {
+                if (record.isPresent()) {
+                    throw idInUse(held.id);
+                }
+            });
+        });
     }
 
-    private CompletionStage<Optional<Accepted>> claim(Submission submission, String id) {
+    /**
+     * Claims the submission's idempotency key (scoped by owner). The stored fingerprint is the request digest
+     * plus a random nonce, so this submission can tell its own win from an earlier identical request's.
+     *
+     * @return the earlier submission to answer with, or empty when this one holds the key now
+     */
+    private CompletionStage<Optional<Accepted>> claimKey(Submission submission, Held held) {
         String scopedKey = "key:" + (submission.owner() == null ? "" : submission.owner() + "/")
                 + submission.idempotencyKey();
-        IdempotencyClaim ours = new IdempotencyClaim(scopedKey, submission.fingerprint(), id);
+        IdempotencyClaim ours = new IdempotencyClaim(scopedKey,
+                submission.fingerprint() + NONCE_SEPARATOR + UUID.randomUUID(), held.id);
         return results.claimIdempotencyKey(ours).thenCompose(winner -> {
-            if (!winner.fingerprint().equals(submission.fingerprint())) {
+            if (winner.equals(ours)) {
+                held.claims.add(ours);
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            if (!digestOf(winner.fingerprint()).equals(submission.fingerprint())) {
                 throw new SubmissionRejected(SubmissionRejected.Reason.IDEMPOTENCY_CONFLICT, null,
                         "The Idempotency-Key was already used with a different request; use a new key.");
             }
-            if (winner.correlationId().equals(id) && submission.requestedId() == null) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-            if (winner.correlationId().equals(id)) {
-                // The same client-chosen id: a replay if that submission was stored, else this one is the first.
-                return results.get(id).thenApply(record -> record.map(r -> new Accepted(r, true)));
-            }
-            return results.get(winner.correlationId()).thenApply(record -> Optional.of(new Accepted(
-                    record.orElseGet(() -> RequestRecord.pending(winner.correlationId(), clock.instant(),
-                            submission.owner())), true)));
+            return results.get(winner.correlationId()).thenApply(record -> {
+                if (record.isEmpty() || !visibleTo(record.get(), submission.owner())) {
+                    throw new SubmissionRejected(SubmissionRejected.Reason.IDEMPOTENCY_IN_PROGRESS, null,
+                            "A request with this Idempotency-Key is still being accepted; retry in a moment.");
+                }
+                return Optional.of(new Accepted(record.get(), true));
+            });
         });
+    }
+
+    private static String digestOf(String fingerprint) {
+        int nonce = fingerprint.lastIndexOf(NONCE_SEPARATOR);
+        return nonce < 0 ? fingerprint : fingerprint.substring(0, nonce);
+    }
+
+    /**
+     * What a submission holds in the result store until it is accepted: its claims and its PENDING record. A
+     * rejected submission releases all of it, so a retry is answered as if it were the first.
+     */
+    private final class Held {
+        final String id;
+        final List<IdempotencyClaim> claims = new CopyOnWriteArrayList<>();
+        volatile boolean pendingStored;
+        volatile boolean accepted;
+
+        Held(String id) {
+            this.id = id;
+        }
+
+        CompletionStage<Void> release() {
+            if (accepted) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletionStage<Void> released = pendingStored
+                    ? results.discardPending(id) : CompletableFuture.completedFuture(null);
+            for (IdempotencyClaim claim : claims) {
+                released = released.thenCompose(ignored -> results.releaseIdempotencyKey(claim));
+            }
+            return released.exceptionally(failure -> {
+                LOG.warn("could not release what a rejected submission held ({}); a retry with the same"
+                        + " Idempotency-Key or X-Correlation-ID may be refused until the results TTL ends",
+                        describe(failure));
+                return null;
+            });
+        }
+    }
+
+    private SubmissionRejected queueFull() {
+        return new SubmissionRejected(SubmissionRejected.Reason.QUEUE_FULL, null,
+                "The queue holds " + depth.current() + " messages, its limit (queue.max_depth) is " + maxDepth
+                        + ". Retry later.");
+    }
+
+    private static SubmissionRejected idInUse(String id) {
+        return new SubmissionRejected(SubmissionRejected.Reason.ID_IN_USE, null,
+                "The correlation id " + id + " is already in use; send another X-Correlation-ID or none.");
     }
 
     private void checkRoute(Submission submission) {
@@ -199,14 +272,22 @@ public final class Submissions {
     }
 
     private static RuntimeException rejection(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = unwrap(failure);
         if (cause instanceof SubmissionRejected rejected) {
             return rejected;
         }
+        UNAVAILABLE_LOG.warn("a submission could not be accepted: {}", describe(cause));
         return new SubmissionRejected(SubmissionRejected.Reason.UNAVAILABLE, null,
-                "The queue is unavailable: " + (cause instanceof HqmException ? cause.getMessage()
-                        : cause.getClass().getSimpleName()) + ". Retry later.");
+                "The queue or the result store is unavailable right now. Retry later.");
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
     /** The record of {@code id} if it exists and {@code owner} may see it. */
