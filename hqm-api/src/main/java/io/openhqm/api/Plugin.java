@@ -26,8 +26,8 @@ public interface Plugin {
      * every plugin compiled against an earlier minor of the same major loads and runs unchanged (a minor may
      * also tighten a documented contract that the bundled plugins meet). Anything else (removing or changing a
      * method, a new abstract method, reordering components) is a new <b>major</b>. History: 1.0 first release;
-     * 1.1 message owner and attributes, {@code RequestRecord.attributes}, final terminal records,
-     * {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}.
+     * 1.1 message owner and attributes, {@code RequestRecord.attributes} and {@code startedAt}, final terminal
+     * records, {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}.
      */
     String SPI_VERSION = "1.1";
 

@@ -64,6 +64,23 @@ class ProcessingGuaranteesIT {
         }
     }
 
+    @Test
+    void theTimeoutBoundsTheWholeProcessingAcrossRetries() throws Exception {
+        try (Server server = ServerIT.start(home, Command.ALL, "worker.retry_delay_base=300ms")) {
+            TestHttp http = new TestHttp(server.address().getPort());
+            // Each attempt fails at once; the retries' backoff alone passes the 0.8 s timeout by the third attempt.
+            String id = http.send(http.post("/api/v1/submit", "{\"payload\": {\"operation\": \"flaky\","
+                    + " \"failures\": 5, \"data\": 1}, \"metadata\": {\"timeout\": 0.8}}")).json()
+                    .get("correlation_id").asText();
+
+            TestHttp.Reply result = http.awaitResult(id, 15);
+
+            assertEquals("TIMEOUT", result.json().get("status").asText(), result.body());
+            TestHttp.Reply status = http.send(http.get("/api/v1/status/" + id));
+            assertTrue(status.json().get("attempts").asInt() < 6, status.body());
+        }
+    }
+
     static Message message(String id, String json) {
         return new Message(id, json.getBytes(StandardCharsets.UTF_8), "application/json", Map.of(),
                 MessageMetadata.defaults(Instant.now()));

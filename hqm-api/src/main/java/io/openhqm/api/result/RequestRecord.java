@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param completedAt      when it reached a terminal status, or {@code null}
  * @param attributes       the message's {@link io.openhqm.api.message.MessageMetadata#attributes() attributes}
  *                         (name → JSON text), returned with the status; never {@code null} (SPI 1.1)
+ * @param startedAt        when the first processing attempt started, or {@code null} before; the message's timeout
+ *                         counts from it, across retries (SPI 1.1)
  */
 public record RequestRecord(String correlationId, Status status, Instant submittedAt, Instant updatedAt,
                             int attempts, String owner, Reply reply, String error, Long processingTimeMs,
-                            Instant completedAt, Map<String, String> attributes) {
+                            Instant completedAt, Map<String, String> attributes, Instant startedAt) {
     public RequestRecord {
         Objects.requireNonNull(correlationId, "correlationId is null");
         Objects.requireNonNull(status, "status is null");
@@ -31,11 +33,11 @@ public record RequestRecord(String correlationId, Status status, Instant submitt
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
     }
 
-    /** The SPI 1.0 constructor: no attributes. */
+    /** The SPI 1.0 constructor: no attributes, start unknown. */
     public RequestRecord(String correlationId, Status status, Instant submittedAt, Instant updatedAt, int attempts,
                          String owner, Reply reply, String error, Long processingTimeMs, Instant completedAt) {
         this(correlationId, status, submittedAt, updatedAt, attempts, owner, reply, error, processingTimeMs,
-                completedAt, Map.of());
+                completedAt, Map.of(), null);
     }
 
     public static RequestRecord pending(String correlationId, Instant submittedAt, String owner) {
@@ -45,18 +47,19 @@ public record RequestRecord(String correlationId, Status status, Instant submitt
     public static RequestRecord pending(String correlationId, Instant submittedAt, String owner,
                                         Map<String, String> attributes) {
         return new RequestRecord(correlationId, Status.PENDING, submittedAt, submittedAt, 0, owner, null, null,
-                null, null, attributes);
+                null, null, attributes, null);
     }
 
+    /** PROCESSING for {@code attempt}, started {@code now}; {@link #startedAt} stays that of the first attempt. */
     public RequestRecord processing(int attempt, Instant now) {
         return new RequestRecord(correlationId, Status.PROCESSING, submittedAt, now, attempt, owner, null, null,
-                null, null, attributes);
+                null, null, attributes, startedAt == null ? now : startedAt);
     }
 
     /** Back to PENDING after a failed attempt, waiting for its retry; {@code error} says what failed. */
     public RequestRecord waitingForRetry(String error, Instant now) {
         return new RequestRecord(correlationId, Status.PENDING, submittedAt, now, attempts, owner, null, error,
-                null, null, attributes);
+                null, null, attributes, startedAt);
     }
 
     public RequestRecord finished(Status terminal, Reply reply, String error, long processingTimeMs,
@@ -65,6 +68,6 @@ public record RequestRecord(String correlationId, Status status, Instant submitt
             throw new IllegalArgumentException(terminal + " is not a terminal status");
         }
         return new RequestRecord(correlationId, terminal, submittedAt, now, attempts, owner, reply, error,
-                processingTimeMs, now, attributes);
+                processingTimeMs, now, attributes, startedAt);
     }
 }

@@ -13,6 +13,7 @@ import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.Status;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,8 +30,9 @@ import org.slf4j.MDC;
 
 /**
  * Processes one delivery: skips it if its result is already stored, marks it PROCESSING, runs the handler
- * within the message's timeout, stores the outcome, and only then settles the delivery (ack, retry with
- * backoff, dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
+ * within what is left of the message's timeout (which bounds its whole processing, from the first attempt and
+ * across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
+ * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
  */
 public final class MessageHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
@@ -81,8 +83,15 @@ public final class MessageHandler {
                         System.nanoTime());
                 return;
             }
+            Duration timeout = timeoutOf(message);
+            Instant deadline = processing.startedAt().plus(timeout);
+            if (!clock.instant().isBefore(deadline)) {
+                finish(delivery, processing.finished(Status.TIMEOUT, null, timedOut(timeout), 0, clock.instant()),
+                        "timeout", System.nanoTime());
+                return;
+            }
             // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
-            run(delivery, processing, write(processing));
+            run(delivery, processing, deadline, write(processing));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             handBack(delivery);
@@ -99,16 +108,20 @@ public final class MessageHandler {
         }
     }
 
-    private void run(Delivery delivery, RequestRecord processing, CompletionStage<Void> marked)
+    /**
+     * Runs one attempt until {@code deadline}, the end of the message's whole processing time (counted from its
+     * first attempt), then stores and settles its outcome.
+     */
+    private void run(Delivery delivery, RequestRecord processing, Instant deadline, CompletionStage<Void> marked)
             throws InterruptedException {
         Message message = delivery.message();
-        Duration timeout = message.metadata().timeout() != null ? message.metadata().timeout() : defaultTimeout;
-        Attempt attempt = new Attempt(delivery.attempt(), clock.instant().plus(timeout));
+        Attempt attempt = new Attempt(delivery.attempt(), deadline);
         long started = System.nanoTime();
         Future<Outcome> running = attempts.submit(() -> handler.handle(message, attempt));
         Outcome outcome = null;
         try {
-            outcome = running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            outcome = running.get(Math.max(0, Duration.between(clock.instant(), deadline).toNanos()),
+                    TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             running.cancel(true);
         } catch (ExecutionException e) {
@@ -120,9 +133,8 @@ public final class MessageHandler {
         await(marked);
         long ms = elapsedMs(started);
         if (outcome == null) {
-            String error = "processing exceeded the timeout of " + timeout.toMillis() + " ms";
-            finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()), "timeout",
-                    started);
+            finish(delivery, processing.finished(Status.TIMEOUT, null, timedOut(timeoutOf(message)), ms,
+                    clock.instant()), "timeout", started);
             return;
         }
         switch (outcome) {
@@ -135,17 +147,21 @@ public final class MessageHandler {
             case Outcome.Failed f -> finish(delivery,
                     processing.finished(Status.FAILED, f.reply(), f.error(), ms, clock.instant()), "failed", started);
             case Outcome.Retry r -> {
-                if (retryPolicy.mayRetry(delivery.attempt())) {
-                    Duration delay = retryPolicy.delayAfter(delivery.attempt(), r.after());
+                Duration delay = retryPolicy.delayAfter(delivery.attempt(), r.after());
+                if (!retryPolicy.mayRetry(delivery.attempt())) {
+                    String error = r.error() + " (gave up after " + delivery.attempt() + " attempts)";
+                    finish(delivery, processing.finished(Status.FAILED, null, error, ms, clock.instant()),
+                            "max_retries", started);
+                } else if (!clock.instant().plus(delay).isBefore(deadline)) {
+                    String error = r.error() + "; " + timedOut(timeoutOf(message)) + " before the next attempt";
+                    finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()),
+                            "timeout", started);
+                } else {
                     await(write(processing.waitingForRetry(r.error(), clock.instant())));
                     delivery.retry(delay, r.error());
                     record("retry", started);
                     LOG.info("attempt {} failed ({}); retrying in {} ms", delivery.attempt(), r.error(),
                             delay.toMillis());
-                } else {
-                    String error = r.error() + " (gave up after " + delivery.attempt() + " attempts)";
-                    finish(delivery, processing.finished(Status.FAILED, null, error, ms, clock.instant()),
-                            "max_retries", started);
                 }
             }
             case Outcome.Deferred d -> {
@@ -194,6 +210,14 @@ public final class MessageHandler {
 
     private CompletionStage<Void> write(RequestRecord record) {
         return writeResults ? results.put(record) : CompletableFuture.completedFuture(null);
+    }
+
+    private Duration timeoutOf(Message message) {
+        return message.metadata().timeout() != null ? message.metadata().timeout() : defaultTimeout;
+    }
+
+    private static String timedOut(Duration timeout) {
+        return "processing exceeded the timeout of " + timeout.toMillis() + " ms (counted from the first attempt)";
     }
 
     private static Outcome classify(Throwable failure) {
