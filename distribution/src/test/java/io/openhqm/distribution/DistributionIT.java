@@ -235,7 +235,7 @@ class DistributionIT {
         Installation.Result listing = installation.run("plugins");
 
         assertEquals(0, listing.status(), listing.err());
-        assertTrue(listing.out().contains("queue-embedded (SPI 1.0) from " + installation.home.resolve("plugins/queue-embedded"))
+        assertTrue(listing.out().contains("queue-embedded (SPI 1.1) from " + installation.home.resolve("plugins/queue-embedded"))
                 && listing.out().contains("queue: embedded") && listing.out().contains("result store: embedded")
                 && listing.out().contains("sqlite-jdbc"), listing.out());
         assertTrue(listing.out().contains("processor-sample (SPI 1.0) from " + installation.home.resolve("plugins/processor-sample"))

@@ -27,7 +27,7 @@ public interface PluginContext {
      */
     String instanceId();
 
-    /** The SPI version the server implements, e.g. {@code "1.0"}. */
+    /** The SPI version the server implements, e.g. {@code "1.1"}. */
     default String spiVersion() {
         return Plugin.SPI_VERSION;
     }
