@@ -21,8 +21,8 @@ import io.openhqm.api.result.ResultStore;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.config.TypesafePluginConfig;
-import io.openhqm.server.engine.Handler;
-import io.openhqm.server.engine.MessageHandler;
+import io.openhqm.server.engine.AttemptRunner;
+import io.openhqm.server.engine.DeliveryPipeline;
 import io.openhqm.server.engine.RetryPolicy;
 import io.openhqm.server.engine.WorkerEngine;
 import io.openhqm.server.http.HttpServer;
@@ -138,12 +138,12 @@ public final class Server implements AutoCloseable {
         toClose.push(depth);
 
         if (command.runsWorkers()) {
-            Handler handler = handler(config, registry, context);
+            AttemptRunner runner = attemptRunner(config, registry, context);
             ServerConfig.Worker worker = config.worker();
-            MessageHandler messages = new MessageHandler(handler, results, worker.writeResults(),
+            DeliveryPipeline pipeline = new DeliveryPipeline(runner, results, worker.writeResults(),
                     new RetryPolicy(worker.maxRetries(), worker.retryDelayBase(), worker.retryDelayMax()),
                     worker.timeout(), clock, meters);
-            engine = new WorkerEngine(queue, messages, worker.count(), worker.pollBatch(), worker.shutdownGrace(),
+            engine = new WorkerEngine(queue, pipeline, worker.count(), worker.pollBatch(), worker.shutdownGrace(),
                     meters);
             engine.start();
             toClose.push(engine);
@@ -168,7 +168,7 @@ public final class Server implements AutoCloseable {
                         : "processor " + config.worker().processor()) : "no workers");
     }
 
-    private Handler handler(ServerConfig config, PluginRegistry registry, ServerPluginContext context) {
+    private AttemptRunner attemptRunner(ServerConfig config, PluginRegistry registry, ServerPluginContext context) {
         if (config.proxy().enabled()) {
             Egress egress = registry.createEgress(config.proxy().type(), config.proxy().block(), context);
             toClose.push(egress);

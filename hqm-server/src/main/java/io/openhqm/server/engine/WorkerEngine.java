@@ -32,7 +32,7 @@ public final class WorkerEngine implements AutoCloseable {
     private static final Duration HAND_BACK = Duration.ofSeconds(2);
 
     private final Queue queue;
-    private final MessageHandler handler;
+    private final DeliveryPipeline pipeline;
     private final int count;
     private final int pollBatch;
     private final Duration shutdownGrace;
@@ -45,10 +45,10 @@ public final class WorkerEngine implements AutoCloseable {
     private Thread dispatcher;
     private QueueConsumer consumer;
 
-    public WorkerEngine(Queue queue, MessageHandler handler, int count, int pollBatch, Duration shutdownGrace,
+    public WorkerEngine(Queue queue, DeliveryPipeline pipeline, int count, int pollBatch, Duration shutdownGrace,
                         MeterRegistry meters) {
         this.queue = queue;
-        this.handler = handler;
+        this.pipeline = pipeline;
         this.count = count;
         this.pollBatch = pollBatch;
         this.shutdownGrace = shutdownGrace;
@@ -90,7 +90,7 @@ public final class WorkerEngine implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 free.release(wanted);
-                LOG.warn("cannot read from the queue ({}); retrying in {} ms", MessageHandler.describe(e),
+                LOG.warn("cannot read from the queue ({}); retrying in {} ms", DeliveryPipeline.describe(e),
                         backoff.toMillis());
                 if (!sleep(backoff)) {
                     break;
@@ -103,7 +103,7 @@ public final class WorkerEngine implements AutoCloseable {
                 workers.execute(() -> {
                     inFlight.put(delivery, Thread.currentThread());
                     try {
-                        handler.handle(delivery);
+                        pipeline.process(delivery);
                     } finally {
                         inFlight.remove(delivery);
                         free.release();
@@ -166,7 +166,7 @@ public final class WorkerEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            handler.shutdownNow();
+            pipeline.shutdownNow();
             workers.shutdownNow();
             try {
                 consumer.close();

@@ -29,16 +29,16 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Processes one delivery: skips it if its result is already stored, marks it PROCESSING, runs the handler
+ * Processes one delivery: skips it if its result is already stored, marks it PROCESSING, runs the attempt
  * within what is left of the message's timeout (which bounds its whole processing, from the first attempt and
  * across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
  * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
  */
-public final class MessageHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
+public final class DeliveryPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
     private static final Duration STORE_FAILURE_DELAY = Duration.ofSeconds(1);
 
-    private final Handler handler;
+    private final AttemptRunner runner;
     private final ResultStore results;
     private final RetryPolicy retryPolicy;
     private final Duration defaultTimeout;
@@ -52,9 +52,9 @@ public final class MessageHandler {
      * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
      *                     is processed and only settled
      */
-    public MessageHandler(Handler handler, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
+    public DeliveryPipeline(AttemptRunner runner, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
                           Duration defaultTimeout, Clock clock, MeterRegistry meters) {
-        this.handler = handler;
+        this.runner = runner;
         this.results = results;
         this.retryPolicy = retryPolicy;
         this.defaultTimeout = defaultTimeout;
@@ -63,7 +63,7 @@ public final class MessageHandler {
         this.writeResults = writeResults;
     }
 
-    public void handle(Delivery delivery) {
+    public void process(Delivery delivery) {
         Message message = delivery.message();
         MDC.put("correlation_id", message.correlationId());
         try {
@@ -117,7 +117,7 @@ public final class MessageHandler {
         Message message = delivery.message();
         Attempt attempt = new Attempt(delivery.attempt(), deadline);
         long started = System.nanoTime();
-        Future<Outcome> running = attempts.submit(() -> handler.handle(message, attempt));
+        Future<Outcome> running = attempts.submit(() -> runner.run(message, attempt));
         Outcome outcome = null;
         try {
             outcome = running.get(Math.max(0, Duration.between(clock.instant(), deadline).toNanos()),
