@@ -1,6 +1,6 @@
 package io.openhqm.api;
 
-import io.openhqm.api.processing.EgressFactory;
+import io.openhqm.api.egress.EgressFactory;
 import io.openhqm.api.processing.ProcessorFactory;
 import io.openhqm.api.queue.QueueFactory;
 import io.openhqm.api.result.ResultStoreFactory;
@@ -27,7 +27,9 @@ public interface Plugin {
      * also tighten a documented contract that the bundled plugins meet). Anything else (removing or changing a
      * method, a new abstract method, reordering components) is a new <b>major</b>. History: 1.0 first release;
      * 1.1 message owner and attributes, {@code RequestRecord.attributes} and {@code startedAt}, final terminal
-     * records, {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}.
+     * records, {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}; {@code Egress} and
+     * {@code EgressFactory} moved to their own package {@code io.openhqm.api.egress} (before any egress plugin
+     * existed, so no plugin is affected).
      */
     String SPI_VERSION = "1.1";
 

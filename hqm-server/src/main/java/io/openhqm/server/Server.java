@@ -12,7 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
-import io.openhqm.api.processing.Egress;
+import io.openhqm.api.egress.Egress;
 import io.openhqm.api.processing.Processor;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueSettings;

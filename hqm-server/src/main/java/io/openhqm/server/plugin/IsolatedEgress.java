@@ -2,7 +2,7 @@ package io.openhqm.server.plugin;
 
 import io.openhqm.api.message.Message;
 import io.openhqm.api.processing.Attempt;
-import io.openhqm.api.processing.Egress;
+import io.openhqm.api.egress.Egress;
 import io.openhqm.api.processing.Outcome;
 
 /** A plugin's egress, every call entered with the plugin's class loader as context class loader. */

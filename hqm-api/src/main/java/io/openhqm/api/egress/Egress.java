@@ -1,6 +1,9 @@
-package io.openhqm.api.processing;
+package io.openhqm.api.egress;
 
 import io.openhqm.api.message.Message;
+import io.openhqm.api.processing.Attempt;
+import io.openhqm.api.processing.Outcome;
+import io.openhqm.api.processing.Processor;
 
 /**
  * Forwards a message to a configured endpoint (the Queue → HTTP pattern). The endpoint is

@@ -1,4 +1,4 @@
-package io.openhqm.api.processing;
+package io.openhqm.api.egress;
 
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
