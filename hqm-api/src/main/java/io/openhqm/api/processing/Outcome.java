@@ -13,8 +13,42 @@ import java.util.Objects;
  *   <li>{@link Failed}: status FAILED at once and dead-lettered;</li>
  *   <li>{@link Deferred}: handed back for {@code after} without counting an attempt (e.g. circuit open).</li>
  * </ul>
+ * The static factories read in one order (what happened, then when to try again) and are the short way to
+ * build them: {@code return Outcome.completed(Reply.json("{\"ok\":true}"));}, {@code Outcome.failed("bad input")},
+ * {@code Outcome.retry("backend busy", Duration.ofSeconds(5))}, {@code Outcome.deferred("circuit open",
+ * Duration.ofSeconds(10))}.
  */
 public sealed interface Outcome {
+
+    /** {@link Completed} with {@code reply}. */
+    static Outcome completed(Reply reply) {
+        return new Completed(reply);
+    }
+
+    /** {@link Failed} with no reply. */
+    static Outcome failed(String error) {
+        return new Failed(error, null);
+    }
+
+    /** {@link Failed} with what the backend answered. */
+    static Outcome failed(String error, Reply reply) {
+        return new Failed(error, reply);
+    }
+
+    /** {@link Retry} after the engine's backoff. */
+    static Outcome retry(String error) {
+        return new Retry(error, null);
+    }
+
+    /** {@link Retry} after at least {@code after} (e.g. a backend's {@code Retry-After}). */
+    static Outcome retry(String error, Duration after) {
+        return new Retry(error, after);
+    }
+
+    /** {@link Deferred}: not attempted now, for {@code reason}; again after {@code after}. */
+    static Outcome deferred(String reason, Duration after) {
+        return new Deferred(after, reason);
+    }
 
     /** Processing succeeded with {@code reply}. */
     record Completed(Reply reply) implements Outcome {
@@ -39,8 +73,10 @@ public sealed interface Outcome {
     /**
      * A failure that will not pass by retrying.
      *
-     * @param error what went wrong
-     * @param reply what the backend answered, if anything (e.g. a 400 body), or {@code null}
+     * @param error what went wrong: stored with the FAILED record, returned as {@code error} by the status and
+     *              response APIs, and the dead letter's reason
+     * @param reply what the backend answered, if anything (e.g. a 400 body), or {@code null}; returned as
+     *              {@code result} (with {@code status_code} and {@code headers}) by {@code GET /api/v1/response/{id}}
      */
     record Failed(String error, Reply reply) implements Outcome {
         public Failed {

@@ -1,5 +1,6 @@
 package io.openhqm.api.result;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -11,7 +12,8 @@ import java.util.Objects;
  * @param body        the result bytes (may be empty)
  * @param contentType the media type of {@code body}
  * @param headers     response headers worth returning to the client (names lower-case)
- * @param statusCode  the backend's HTTP status code, or {@code null} when there was no HTTP call
+ * @param statusCode  the backend's HTTP status code, or {@code null} when there was no HTTP call (a processor's
+ *                    reply; {@link #of}, {@link #json(String)} and {@link #text} leave it {@code null})
  */
 public record Reply(byte[] body, String contentType, Map<String, String> headers, Integer statusCode) {
     public Reply {
@@ -20,8 +22,24 @@ public record Reply(byte[] body, String contentType, Map<String, String> headers
         headers = Map.copyOf(headers);
     }
 
+    /** A reply of {@code body} with {@code contentType}, no headers and no HTTP status (as a processor's is). */
+    public static Reply of(byte[] body, String contentType) {
+        return new Reply(body, contentType, Map.of(), null);
+    }
+
+    /** A JSON reply; {@code body} must be the JSON text. */
     public static Reply json(byte[] body) {
-        return new Reply(body, "application/json", Map.of(), null);
+        return of(body, "application/json");
+    }
+
+    /** A JSON reply; {@code json} must be JSON text, e.g. {@code "{\"total\": 3}"}. */
+    public static Reply json(String json) {
+        return json(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A {@code text/plain; charset=utf-8} reply. */
+    public static Reply text(String text) {
+        return of(text.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
     }
 
     @Override
