@@ -29,7 +29,8 @@ public interface Plugin {
      * 1.1 message owner and attributes, {@code RequestRecord.attributes} and {@code startedAt}, final terminal
      * records, {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}; {@code Egress} and
      * {@code EgressFactory} moved to their own package {@code io.openhqm.api.egress} (before any egress plugin
-     * existed, so no plugin is affected); the short factories of {@code Outcome} and {@code Reply}.
+     * existed, so no plugin is affected); the short factories of {@code Outcome} and {@code Reply};
+     * {@code Processor.processBatch} and {@code BatchItem}.
      */
     String SPI_VERSION = "1.1";
 

@@ -21,7 +21,6 @@ import io.openhqm.api.result.ResultStore;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.config.TypesafePluginConfig;
-import io.openhqm.server.engine.AttemptRunner;
 import io.openhqm.server.engine.DeliveryPipeline;
 import io.openhqm.server.engine.RetryPolicy;
 import io.openhqm.server.engine.WorkerEngine;
@@ -138,13 +137,13 @@ public final class Server implements AutoCloseable {
         toClose.push(depth);
 
         if (command.runsWorkers()) {
-            AttemptRunner runner = attemptRunner(config, registry, context);
+            Processor processor = processor(config, registry, context);
             ServerConfig.Worker worker = config.worker();
-            DeliveryPipeline pipeline = new DeliveryPipeline(runner, results, worker.writeResults(),
+            DeliveryPipeline pipeline = new DeliveryPipeline(processor, results, worker.writeResults(),
                     new RetryPolicy(worker.maxRetries(), worker.retryDelayBase(), worker.retryDelayMax()),
                     worker.timeout(), clock, meters);
-            engine = new WorkerEngine(queue, pipeline, worker.count(), worker.pollBatch(), worker.shutdownGrace(),
-                    meters);
+            engine = new WorkerEngine(queue, pipeline, worker.count(), worker.pollBatch(), worker.batchSize(),
+                    worker.batchWait(), worker.shutdownGrace(), meters);
             engine.start();
             toClose.push(engine);
         }
@@ -168,7 +167,8 @@ public final class Server implements AutoCloseable {
                         : "processor " + config.worker().processor()) : "no workers");
     }
 
-    private AttemptRunner attemptRunner(ServerConfig config, PluginRegistry registry, ServerPluginContext context) {
+    /** The worker's processor: the configured processor plugin, or the egress's {@code send} in proxy mode. */
+    private Processor processor(ServerConfig config, PluginRegistry registry, ServerPluginContext context) {
         if (config.proxy().enabled()) {
             Egress egress = registry.createEgress(config.proxy().type(), config.proxy().block(), context);
             toClose.push(egress);
@@ -177,7 +177,7 @@ public final class Server implements AutoCloseable {
         String type = config.worker().processor();
         Processor processor = registry.createProcessor(type, processorConfig(config, type), context);
         toClose.push(processor);
-        return processor::process;
+        return processor;
     }
 
     private static PluginConfig processorConfig(ServerConfig config, String type) {

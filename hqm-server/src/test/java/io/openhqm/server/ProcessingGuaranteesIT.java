@@ -12,6 +12,8 @@ import io.openhqm.server.cli.CommandLine.Command;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -66,18 +68,46 @@ class ProcessingGuaranteesIT {
 
     @Test
     void theTimeoutBoundsTheWholeProcessingAcrossRetries() throws Exception {
-        try (Server server = ServerIT.start(home, Command.ALL, "worker.retry_delay_base=300ms")) {
+        try (Server server = ServerIT.start(home, Command.ALL, "worker.max_retries=50",
+                "worker.retry_delay_base=50ms", "worker.retry_delay_max=100ms")) {
             TestHttp http = new TestHttp(server.address().getPort());
-            // Each attempt fails at once; the retries' backoff alone passes the 0.8 s timeout by the third attempt.
+            // 40 quick failures with at most 100 ms between them: each attempt is far within 1 s, all of them not.
             String id = http.send(http.post("/api/v1/submit", "{\"payload\": {\"operation\": \"flaky\","
-                    + " \"failures\": 5, \"data\": 1}, \"metadata\": {\"timeout\": 0.8}}")).json()
+                    + " \"failures\": 40, \"data\": 1}, \"metadata\": {\"timeout\": 1}}")).json()
                     .get("correlation_id").asText();
 
-            TestHttp.Reply result = http.awaitResult(id, 15);
+            TestHttp.Reply result = http.awaitResult(id, 20);
 
             assertEquals("TIMEOUT", result.json().get("status").asText(), result.body());
             TestHttp.Reply status = http.send(http.get("/api/v1/status/" + id));
-            assertTrue(status.json().get("attempts").asInt() < 6, status.body());
+            assertTrue(status.json().get("attempts").asInt() < 41, status.body());
+        }
+    }
+
+    @Test
+    void aBatchIsProcessedInOneCallAndOnlyItsFailingMessagesFail() throws Exception {
+        try (Server server = ServerIT.start(home, Command.ALL, "worker.batch_size=4", "worker.batch_wait=2s")) {
+            TestHttp http = new TestHttp(server.address().getPort());
+            List<String> ids = new ArrayList<>();
+            for (String payload : List.of("{\"operation\": \"echo\", \"data\": 0}",
+                    "{\"operation\": \"error\", \"message\": \"bad row\"}",
+                    "{\"operation\": \"flaky\", \"failures\": 1, \"data\": 2}",
+                    "{\"operation\": \"echo\", \"data\": 3}")) {
+                ids.add(http.submit(payload).json().get("correlation_id").asText());
+            }
+
+            TestHttp.Reply first = http.awaitResult(ids.get(0), 15);
+            assertEquals("COMPLETED", first.json().get("status").asText(), first.body());
+            assertEquals(4, first.json().get("result").get("batch").get("size").asInt(), first.body());
+            TestHttp.Reply failed = http.awaitResult(ids.get(1), 15);
+            assertEquals("FAILED", failed.json().get("status").asText(), failed.body());
+            assertEquals("bad row", failed.json().get("error").asText());
+            TestHttp.Reply retried = http.awaitResult(ids.get(2), 15);
+            assertEquals("COMPLETED", retried.json().get("status").asText(), retried.body());
+            assertEquals(2, http.send(http.get("/api/v1/status/" + ids.get(2))).json().get("attempts").asInt());
+            TestHttp.Reply last = http.awaitResult(ids.get(3), 15);
+            assertEquals(3, last.json().get("result").get("batch").get("index").asInt(), last.body());
+            assertEquals(1, http.send(http.get("/api/v1/status/" + ids.get(3))).json().get("attempts").asInt());
         }
     }
 

@@ -61,11 +61,12 @@ public record ServerConfig(
     /**
      * {@code worker.*}. {@code timeout} is {@code worker.timeout_seconds}; {@code processor} names the processor
      * type used when proxy is disabled (its settings are {@code processors.<type>}, if any); {@code writeResults}
-     * is {@code worker.write_results}.
+     * is {@code worker.write_results}; {@code batchSize} and {@code batchWait} are {@code worker.batch_size} and
+     * {@code worker.batch_wait}.
      */
     public record Worker(int count, Duration timeout, int maxRetries, Duration retryDelayBase,
                          Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch,
-                         boolean writeResults) {
+                         boolean writeResults, int batchSize, Duration batchWait) {
     }
 
     /**

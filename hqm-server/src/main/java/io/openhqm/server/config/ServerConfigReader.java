@@ -106,6 +106,8 @@ final class ServerConfigReader {
         Duration grace = duration("worker.shutdown_grace", false);
         Long pollBatch = whole("worker.poll_batch", 1, 10_000);
         Boolean writeResults = bool("worker.write_results");
+        Long batchSize = whole("worker.batch_size", 1, 10_000);
+        Duration batchWait = duration("worker.batch_wait", false);
 
         Boolean proxyEnabled = bool("proxy.enabled");
         String proxyType = typeName("proxy.type");
@@ -120,6 +122,17 @@ final class ServerConfigReader {
         Path pluginsDir = pluginsDir();
         String logLevel = oneOf("monitoring.log_level", LOG_LEVELS, true);
         String logFormat = oneOf("monitoring.log_format", LOG_FORMATS, false);
+
+        if (batchSize != null && batchSize > 1) {
+            if (count != null && batchSize > count) {
+                problems.add("worker.batch_size: must not exceed worker.count (" + count + "), got " + batchSize
+                        + Values.origin(value("worker.batch_size")));
+            }
+            if (Boolean.TRUE.equals(proxyEnabled)) {
+                problems.add("worker.batch_size: batches are for processors; with proxy.enabled = true it must be 1"
+                        + Values.origin(value("worker.batch_size")));
+            }
+        }
 
         if (!problems.isEmpty()) {
             return new Result(null, config, sortedDistinct(problems));
@@ -145,7 +158,7 @@ final class ServerConfigReader {
                         block(normalized, "queue", queueType)),
                 new ServerConfig.Results(resultsType, ttl, block(normalized, "queue", resultsType)),
                 new ServerConfig.Worker(count.intValue(), timeout, maxRetries.intValue(), base, max, processor, grace,
-                        pollBatch.intValue(), writeResults),
+                        pollBatch.intValue(), writeResults, batchSize.intValue(), batchWait),
                 new ServerConfig.Proxy(proxyEnabled, proxyType, defaultEndpoint, Collections.unmodifiableMap(
                         new LinkedHashMap<>(endpoints)), forward, strip, TypesafePluginConfig.of(normalized, "proxy")),
                 Collections.unmodifiableMap(new LinkedHashMap<>(processors)),

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Timer;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.processing.Attempt;
+import io.openhqm.api.processing.BatchItem;
 import io.openhqm.api.processing.Outcome;
+import io.openhqm.api.processing.Processor;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
@@ -14,6 +16,9 @@ import io.openhqm.api.result.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,7 +43,7 @@ public final class DeliveryPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
     private static final Duration STORE_FAILURE_DELAY = Duration.ofSeconds(1);
 
-    private final AttemptRunner runner;
+    private final Processor processor;
     private final ResultStore results;
     private final RetryPolicy retryPolicy;
     private final Duration defaultTimeout;
@@ -52,9 +57,9 @@ public final class DeliveryPipeline {
      * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
      *                     is processed and only settled
      */
-    public DeliveryPipeline(AttemptRunner runner, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
+    public DeliveryPipeline(Processor processor, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
                           Duration defaultTimeout, Clock clock, MeterRegistry meters) {
-        this.runner = runner;
+        this.processor = processor;
         this.results = results;
         this.retryPolicy = retryPolicy;
         this.defaultTimeout = defaultTimeout;
@@ -63,74 +68,160 @@ public final class DeliveryPipeline {
         this.writeResults = writeResults;
     }
 
+    /** Processes one delivery. */
     public void process(Delivery delivery) {
-        Message message = delivery.message();
-        MDC.put("correlation_id", message.correlationId());
+        process(List.of(delivery));
+    }
+
+    /**
+     * Processes deliveries together: one {@link Processor#process} for a single one, one
+     * {@link Processor#processBatch} for several; each is stored and settled by its own outcome.
+     */
+    public void process(List<Delivery> deliveries) {
+        List<Started> started = new ArrayList<>(deliveries.size());
+        for (int i = 0; i < deliveries.size(); i++) {
+            Delivery delivery = deliveries.get(i);
+            MDC.put("correlation_id", delivery.message().correlationId());
+            try {
+                Started ready = start(delivery);
+                if (ready != null) {
+                    started.add(ready);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                deliveries.subList(i, deliveries.size()).forEach(this::handBack);
+                started.forEach(s -> handBack(s.delivery()));
+                return;
+            } catch (RuntimeException e) {
+                storeFailed(delivery, e);
+            } finally {
+                MDC.remove("correlation_id");
+            }
+        }
+        if (started.isEmpty()) {
+            return;
+        }
+        long startedNanos = System.nanoTime();
+        List<Outcome> outcomes;
         try {
-            Optional<RequestRecord> existing = await(read(message.correlationId()));
-            if (existing.isPresent() && existing.get().status().isTerminal()) {
-                settleFinished(delivery, existing.get());
-                return;
-            }
-            RequestRecord processing = existing
-                    .orElseGet(() -> RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(),
-                            message.metadata().owner(), message.metadata().attributes()))
-                    .processing(delivery.attempt(), clock.instant());
-            if (!retryPolicy.mayRetry(delivery.attempt() - 1)) {
-                String error = "gave up after " + (delivery.attempt() - 1) + " deliveries that never finished"
-                        + " (the process handling it stopped each time)";
-                finish(delivery, processing.finished(Status.FAILED, null, error, 0, clock.instant()), "max_retries",
-                        System.nanoTime());
-                return;
-            }
-            Duration timeout = timeoutOf(message);
-            Instant deadline = processing.startedAt().plus(timeout);
-            if (!clock.instant().isBefore(deadline)) {
-                finish(delivery, processing.finished(Status.TIMEOUT, null, timedOut(timeout), 0, clock.instant()),
-                        "timeout", System.nanoTime());
-                return;
-            }
-            // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
-            run(delivery, processing, deadline, write(processing));
+            outcomes = run(started);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            handBack(delivery);
-        } catch (RuntimeException e) {
-            LOG.warn("could not record the outcome ({}); the message will be delivered again", describe(e));
+            started.forEach(s -> handBack(s.delivery()));
+            return;
+        }
+        for (int i = 0; i < started.size(); i++) {
+            Started one = started.get(i);
+            MDC.put("correlation_id", one.delivery().message().correlationId());
             try {
-                delivery.defer(STORE_FAILURE_DELAY);
-            } catch (RuntimeException deferFailed) {
-                LOG.warn("could not hand the message back ({}); it is redelivered after the visibility timeout",
-                        describe(deferFailed));
+                await(one.marked());
+                conclude(one, outcomes.get(i), startedNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                handBack(one.delivery());
+            } catch (RuntimeException e) {
+                storeFailed(one.delivery(), e);
+            } finally {
+                MDC.remove("correlation_id");
             }
-        } finally {
-            MDC.remove("correlation_id");
+        }
+    }
+
+    /** A delivery about to run: its PROCESSING record is being stored meanwhile. */
+    private record Started(Delivery delivery, RequestRecord processing, Instant deadline,
+                           CompletionStage<Void> marked) {
+        BatchItem item() {
+            return new BatchItem(delivery.message(), new Attempt(delivery.attempt(), deadline));
         }
     }
 
     /**
-     * Runs one attempt until {@code deadline}, the end of the message's whole processing time (counted from its
-     * first attempt), then stores and settles its outcome.
+     * Settles a delivery that needs no attempt (already finished, out of deliveries or of time) and returns
+     * {@code null}, or starts storing PROCESSING and returns it ready to run.
      */
-    private void run(Delivery delivery, RequestRecord processing, Instant deadline, CompletionStage<Void> marked)
-            throws InterruptedException {
+    private Started start(Delivery delivery) throws InterruptedException {
         Message message = delivery.message();
-        Attempt attempt = new Attempt(delivery.attempt(), deadline);
-        long started = System.nanoTime();
-        Future<Outcome> running = attempts.submit(() -> runner.run(message, attempt));
-        Outcome outcome = null;
+        Optional<RequestRecord> existing = await(read(message.correlationId()));
+        if (existing.isPresent() && existing.get().status().isTerminal()) {
+            settleFinished(delivery, existing.get());
+            return null;
+        }
+        RequestRecord processing = existing
+                .orElseGet(() -> RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(),
+                        message.metadata().owner(), message.metadata().attributes()))
+                .processing(delivery.attempt(), clock.instant());
+        if (!retryPolicy.mayRetry(delivery.attempt() - 1)) {
+            String error = "gave up after " + (delivery.attempt() - 1) + " deliveries that never finished"
+                    + " (the process handling it stopped each time)";
+            finish(delivery, processing.finished(Status.FAILED, null, error, 0, clock.instant()), "max_retries",
+                    System.nanoTime());
+            return null;
+        }
+        Duration timeout = timeoutOf(message);
+        Instant deadline = processing.startedAt().plus(timeout);
+        if (!clock.instant().isBefore(deadline)) {
+            finish(delivery, processing.finished(Status.TIMEOUT, null, timedOut(timeout), 0, clock.instant()),
+                    "timeout", System.nanoTime());
+            return null;
+        }
+        // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
+        return new Started(delivery, processing, deadline, write(processing));
+    }
+
+    private void storeFailed(Delivery delivery, RuntimeException e) {
+        LOG.warn("could not record the outcome ({}); the message will be delivered again", describe(e));
         try {
-            outcome = running.get(Math.max(0, Duration.between(clock.instant(), deadline).toNanos()),
+            delivery.defer(STORE_FAILURE_DELAY);
+        } catch (RuntimeException deferFailed) {
+            LOG.warn("could not hand the message back ({}); it is redelivered after the visibility timeout",
+                    describe(deferFailed));
+        }
+    }
+
+    /**
+     * Runs the attempt (or the batch) until the earliest deadline, the end of a message's whole processing time
+     * (counted from its first attempt). A {@code null} outcome means that message ran out of time.
+     */
+    private List<Outcome> run(List<Started> started) throws InterruptedException {
+        Instant earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
+        Future<List<Outcome>> running = attempts.submit(() -> started.size() == 1
+                ? List.of(processor.process(started.getFirst().delivery().message(),
+                        started.getFirst().item().attempt()))
+                : processor.processBatch(started.stream().map(Started::item).toList()));
+        try {
+            List<Outcome> outcomes = running.get(Math.max(0, Duration.between(clock.instant(), earliest).toNanos()),
                     TimeUnit.NANOSECONDS);
+            if (outcomes == null || outcomes.size() != started.size()
+                    || outcomes.stream().anyMatch(outcome -> outcome == null)) {
+                Outcome wrong = new Outcome.Failed("the processor returned " + (outcomes == null ? "no list"
+                        : outcomes.size() + " outcomes (or a null one)") + " for " + started.size() + " messages",
+                        null);
+                return Collections.nCopies(started.size(), wrong);
+            }
+            return outcomes;
         } catch (TimeoutException e) {
             running.cancel(true);
+            Instant now = clock.instant();
+            List<Outcome> outcomes = new ArrayList<>(started.size());
+            for (Started one : started) {
+                outcomes.add(now.isBefore(one.deadline())
+                        ? new Outcome.Retry("its batch was stopped at another message's timeout", null) : null);
+            }
+            return outcomes;
         } catch (ExecutionException e) {
-            outcome = classify(e.getCause());
+            return Collections.nCopies(started.size(), classify(e.getCause()));
         } catch (InterruptedException e) {
             running.cancel(true);
             throw e;
         }
-        await(marked);
+    }
+
+    /** Stores the outcome of one delivery's attempt ({@code null}: it ran out of time), then settles it. */
+    private void conclude(Started one, Outcome outcome, long started) throws InterruptedException {
+        Delivery delivery = one.delivery();
+        Message message = delivery.message();
+        RequestRecord processing = one.processing();
+        Instant deadline = one.deadline();
         long ms = elapsedMs(started);
         if (outcome == null) {
             finish(delivery, processing.finished(Status.TIMEOUT, null, timedOut(timeoutOf(message)), ms,

@@ -7,6 +7,7 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs up to {@code count} messages at once, each on its own virtual thread. One dispatcher polls the queue
  * for as many messages as there are free workers (at most {@code pollBatch} per poll). A message waiting
- * for a retry sits in the queue, not in a worker, so it never blocks others.
+ * for a retry sits in the queue, not in a worker, so it never blocks others. With a {@code batchSize} above
+ * 1 the dispatcher keeps polling for up to {@code batchWait} to fill a batch, and each batch runs on one virtual
+ * thread through {@link DeliveryPipeline#process(List)}.
  *
  * <p>{@link #close()} stops polling, lets running messages finish within the grace period, then interrupts
  * the rest, which hand their messages back to the queue.
@@ -35,6 +38,8 @@ public final class WorkerEngine implements AutoCloseable {
     private final DeliveryPipeline pipeline;
     private final int count;
     private final int pollBatch;
+    private final int batchSize;
+    private final Duration batchWait;
     private final Duration shutdownGrace;
     private final Semaphore free;
     private final Map<Delivery, Thread> inFlight = new ConcurrentHashMap<>();
@@ -45,12 +50,14 @@ public final class WorkerEngine implements AutoCloseable {
     private Thread dispatcher;
     private QueueConsumer consumer;
 
-    public WorkerEngine(Queue queue, DeliveryPipeline pipeline, int count, int pollBatch, Duration shutdownGrace,
-                        MeterRegistry meters) {
+    public WorkerEngine(Queue queue, DeliveryPipeline pipeline, int count, int pollBatch, int batchSize,
+                        Duration batchWait, Duration shutdownGrace, MeterRegistry meters) {
         this.queue = queue;
         this.pipeline = pipeline;
         this.count = count;
-        this.pollBatch = pollBatch;
+        this.pollBatch = Math.max(pollBatch, batchSize);
+        this.batchSize = batchSize;
+        this.batchWait = batchWait;
         this.shutdownGrace = shutdownGrace;
         this.free = new Semaphore(count);
         Gauge.builder("openhqm.worker.active", inFlight, Map::size)
@@ -64,7 +71,8 @@ public final class WorkerEngine implements AutoCloseable {
         consumer = queue.consumer("workers");
         running = true;
         dispatcher = Thread.ofPlatform().name("hqm-dispatcher").daemon(false).start(this::dispatch);
-        LOG.info("workers started: {} concurrent, polling up to {} at a time", count, pollBatch);
+        LOG.info("workers started: {} concurrent, polling up to {} at a time{}", count, pollBatch,
+                batchSize > 1 ? ", in batches of up to " + batchSize : "");
     }
 
     private void dispatch() {
@@ -98,19 +106,44 @@ public final class WorkerEngine implements AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 continue;
             }
+            if (batchSize > 1 && !deliveries.isEmpty()) {
+                deliveries = fillBatch(deliveries, Math.min(wanted, batchSize));
+            }
             free.release(wanted - deliveries.size());
-            for (Delivery delivery : deliveries) {
+            for (int from = 0; from < deliveries.size(); from += batchSize) {
+                List<Delivery> batch = deliveries.subList(from, Math.min(from + batchSize, deliveries.size()));
                 workers.execute(() -> {
-                    inFlight.put(delivery, Thread.currentThread());
+                    batch.forEach(delivery -> inFlight.put(delivery, Thread.currentThread()));
                     try {
-                        pipeline.process(delivery);
+                        pipeline.process(batch);
                     } finally {
-                        inFlight.remove(delivery);
-                        free.release();
+                        batch.forEach(inFlight::remove);
+                        free.release(batch.size());
                     }
                 });
             }
         }
+    }
+
+    /** Polls on for up to {@code batchWait} until {@code size} deliveries are in hand; never drops one. */
+    private List<Delivery> fillBatch(List<Delivery> first, int size) {
+        List<Delivery> batch = new ArrayList<>(first);
+        long until = System.nanoTime() + batchWait.toNanos();
+        while (batch.size() < size && running) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                batch.addAll(consumer.poll(size - batch.size(), Duration.ofNanos(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                break;
+            }
+        }
+        return batch;
     }
 
     private boolean sleep(Duration duration) {

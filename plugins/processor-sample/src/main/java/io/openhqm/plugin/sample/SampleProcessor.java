@@ -9,10 +9,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.processing.Attempt;
+import io.openhqm.api.processing.BatchItem;
 import io.openhqm.api.processing.Outcome;
 import io.openhqm.api.processing.Processor;
 import io.openhqm.api.result.Reply;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -28,6 +31,9 @@ import java.util.Locale;
  *       {@value #DEFAULT_FAILURES}), then returns {@code data} and the number of attempts.</li>
  * </ul>
  * A successful result is {@code {"output": <result>, "operation": <name>}} as {@code application/json}.
+ * Processed in a batch ({@code worker.batch_size} above 1, {@link #processBatch}), each message is processed on
+ * its own, so one message's failure fails only that message, and each result also says where it was:
+ * {@code "batch": {"index": i, "size": n}}.
  * A body that is not a JSON object, or an unknown or missing operation, fails permanently with an error
  * naming the problem and the valid operations.
  *
@@ -79,6 +85,27 @@ public final class SampleProcessor implements Processor {
             case "flaky" -> flaky(body, data, attempt);
             default -> invalid("unknown operation \"" + operation.asText() + "\"");
         };
+    }
+
+    @Override
+    public List<Outcome> processBatch(List<BatchItem> items) throws InterruptedException {
+        List<Outcome> outcomes = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            Outcome outcome = process(items.get(i).message(), items.get(i).attempt());
+            outcomes.add(outcome instanceof Outcome.Completed completed
+                    ? inBatch(completed.reply(), i, items.size()) : outcome);
+        }
+        return outcomes;
+    }
+
+    private Outcome inBatch(Reply reply, int index, int size) {
+        try {
+            ObjectNode result = (ObjectNode) mapper.readTree(reply.body());
+            result.putObject("batch").put("index", index).put("size", size);
+            return reply(result);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read back a result written here", e);
+        }
     }
 
     private Outcome error(JsonNode message) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.processing.Attempt;
+import io.openhqm.api.processing.BatchItem;
 import io.openhqm.api.processing.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -250,6 +251,28 @@ class SampleProcessorTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    @Test
+    void aBatchFailsOnlyItsFailingMessagesAndSaysWhereEachResultWas() throws Exception {
+        List<String> bodies = List.of("{\"operation\": \"echo\", \"data\": 1}",
+                "{\"operation\": \"error\", \"message\": \"bad row\"}", "{\"operation\": \"uppercase\", \"data\": \"x\"}");
+        List<BatchItem> items = bodies.stream().map(body -> new BatchItem(message(body),
+                new Attempt(1, Instant.now().plusSeconds(60)))).toList();
+
+        List<Outcome> outcomes = processor.processBatch(items);
+
+        assertEquals(3, outcomes.size());
+        assertEquals(JSON.readTree("{\"output\": 1, \"operation\": \"echo\", \"batch\": {\"index\": 0, \"size\": 3}}"),
+                completed(outcomes.get(0)));
+        assertEquals("bad row", failed(outcomes.get(1)));
+        assertEquals("X", completed(outcomes.get(2)).get("output").asText());
+        assertEquals(2, completed(outcomes.get(2)).get("batch").get("index").asInt());
+    }
+
+    private static Message message(String body) {
+        return new Message("id-1", body.getBytes(StandardCharsets.UTF_8), "application/json", Map.of(),
+                MessageMetadata.defaults(Instant.now()));
     }
 
     private Outcome run(String body, int attempt) throws Exception {
