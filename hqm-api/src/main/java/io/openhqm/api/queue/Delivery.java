@@ -26,6 +26,16 @@ public interface Delivery {
     /** The failures of earlier attempts, oldest first. */
     List<AttemptFailure> history();
 
+    /**
+     * The key whose messages must be processed one at a time, in the order polled, or {@code null} (the default)
+     * when this message may run alongside any other. A queue with ordering (e.g. Kafka's {@code ordering = key}
+     * or {@code partition}) returns the message's partition key or its partition here; the engine then starts a
+     * delivery only after every earlier delivery of the same key was settled. (SPI 1.1)
+     */
+    default String orderingKey() {
+        return null;
+    }
+
     /** Done: removes the message from the queue. Call only after its outcome is stored. */
     void ack();
 

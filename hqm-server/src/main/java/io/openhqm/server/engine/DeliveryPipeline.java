@@ -318,7 +318,8 @@ public final class DeliveryPipeline {
         return new Outcome.Failed(describe(failure), null);
     }
 
-    private void handBack(Delivery delivery) {
+    /** Hands a delivery back to the queue unprocessed, for shutdown. */
+    void handBack(Delivery delivery) {
         try {
             delivery.defer(Duration.ZERO);
             LOG.info("handed back unfinished at shutdown");

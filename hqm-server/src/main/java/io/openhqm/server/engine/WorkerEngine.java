@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * for as many messages as there are free workers (at most {@code pollBatch} per poll). A message waiting
  * for a retry sits in the queue, not in a worker, so it never blocks others. With a {@code batchSize} above
  * 1 the dispatcher keeps polling for up to {@code batchWait} to fill a batch, and each batch runs on one virtual
- * thread through {@link DeliveryPipeline#process(List)}.
+ * thread through {@link DeliveryPipeline#process(List)}. Deliveries with an ordering key run one batch of a key at
+ * a time, in the order polled ({@link OrderingLanes}).
  *
  * <p>{@link #close()} stops polling, lets running messages finish within the grace period, then interrupts
  * the rest, which hand their messages back to the queue.
@@ -43,6 +45,7 @@ public final class WorkerEngine implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Semaphore free;
     private final Map<Delivery, Thread> inFlight = new ConcurrentHashMap<>();
+    private final OrderingLanes lanes = new OrderingLanes(this::startBatch);
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("hqm-worker-", 0).factory());
     private volatile boolean running;
@@ -111,18 +114,32 @@ public final class WorkerEngine implements AutoCloseable {
             }
             free.release(wanted - deliveries.size());
             for (int from = 0; from < deliveries.size(); from += batchSize) {
-                List<Delivery> batch = deliveries.subList(from, Math.min(from + batchSize, deliveries.size()));
-                workers.execute(() -> {
-                    batch.forEach(delivery -> inFlight.put(delivery, Thread.currentThread()));
-                    try {
-                        pipeline.process(batch);
-                    } finally {
-                        batch.forEach(inFlight::remove);
-                        free.release(batch.size());
-                    }
-                });
+                lanes.submit(deliveries.subList(from, Math.min(from + batchSize, deliveries.size())));
             }
         }
+    }
+
+    /** Runs a batch on a virtual thread of its own; its permits are released when it is settled. */
+    private void startBatch(List<Delivery> batch) {
+        try {
+            workers.execute(() -> {
+                batch.forEach(delivery -> inFlight.put(delivery, Thread.currentThread()));
+                try {
+                    pipeline.process(batch);
+                } finally {
+                    batch.forEach(inFlight::remove);
+                    lanes.finished(batch);
+                    free.release(batch.size());
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            handBack(batch);
+        }
+    }
+
+    private void handBack(List<Delivery> batch) {
+        batch.forEach(pipeline::handBack);
+        free.release(batch.size());
     }
 
     /** Polls on for up to {@code batchWait} until {@code size} deliveries are in hand; never drops one. */
@@ -189,6 +206,7 @@ public final class WorkerEngine implements AutoCloseable {
                 dispatcher.join();
             }
             if (!free.tryAcquire(count, graceLeftMs, TimeUnit.MILLISECONDS)) {
+                lanes.drain().forEach(this::handBack);
                 LOG.warn("{} message(s) still running at the end of the shutdown grace ({} s); handing them back",
                         inFlight.size(), shutdownGrace.toSeconds());
                 inFlight.values().forEach(Thread::interrupt);

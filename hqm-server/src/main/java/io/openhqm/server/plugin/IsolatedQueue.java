@@ -79,6 +79,11 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
         }
 
         @Override
+        public String orderingKey() {
+            return delivery.orderingKey();
+        }
+
+        @Override
         public void ack() {
             ContextClassLoader.run(loader, delivery::ack);
         }
