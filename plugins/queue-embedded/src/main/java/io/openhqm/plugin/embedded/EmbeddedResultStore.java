@@ -49,9 +49,9 @@ final class EmbeddedResultStore implements ResultStore {
 
     private static final String COLUMNS = "correlation_id, status, submitted_at_ns, updated_at_ns, attempts, "
             + "owner, reply_body, reply_content_type, reply_headers, reply_status_code, error, processing_time_ms, "
-            + "completed_at_ns";
+            + "completed_at_ns, attributes";
     private static final String PUT_SQL = "INSERT OR REPLACE INTO results (" + COLUMNS
-            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String GET_SQL = "SELECT " + COLUMNS
             + " FROM results WHERE correlation_id = ? AND expires_at > ?";
     private static final String CLAIM_SQL = "INSERT INTO idempotency_keys (key, fingerprint, correlation_id, "
@@ -104,7 +104,7 @@ final class EmbeddedResultStore implements ResultStore {
         CompletableFuture<Void> stored = database.write(s -> {
             PreparedStatement ps = s.prepare(PUT_SQL);
             row.bind(ps);
-            ps.setLong(14, Columns.plusMillis(clock.millis(), ttl));
+            ps.setLong(15, Columns.plusMillis(clock.millis(), ttl));
             ps.executeUpdate();
             return null;
         }, record.reply() == null ? 0 : record.reply().body().length);
@@ -355,12 +355,13 @@ final class EmbeddedResultStore implements ResultStore {
 
     /** A {@link RequestRecord} converted for binding in the caller's thread. */
     private record Row(RequestRecord record, long submittedAt, long updatedAt, Long completedAt,
-                       String replyHeaders) {
+                       String replyHeaders, String attributes) {
 
         static Row of(RequestRecord r) {
             return new Row(r, Columns.nanos(r.submittedAt(), "submittedAt"), Columns.nanos(r.updatedAt(), "updatedAt"),
                     Columns.nanosOrNull(r.completedAt(), "completedAt"),
-                    r.reply() == null ? null : JsonCodec.encodeHeaders(r.reply().headers()));
+                    r.reply() == null ? null : JsonCodec.encodeStrings(r.reply().headers()),
+                    JsonCodec.encodeStrings(r.attributes()));
         }
 
         void bind(PreparedStatement ps) throws SQLException {
@@ -386,6 +387,7 @@ final class EmbeddedResultStore implements ResultStore {
             Columns.setString(ps, 11, r.error());
             Columns.setLong(ps, 12, r.processingTimeMs());
             Columns.setLong(ps, 13, completedAt);
+            ps.setString(14, attributes);
         }
 
         static RequestRecord read(ResultSet rs) throws SQLException {
@@ -393,10 +395,11 @@ final class EmbeddedResultStore implements ResultStore {
             try {
                 String replyType = rs.getString(8);
                 Reply reply = replyType == null ? null : new Reply(Columns.getBytes(rs, 7), replyType,
-                        JsonCodec.decodeHeaders(rs.getString(9)), Columns.getInt(rs, 10));
+                        JsonCodec.decodeStrings(rs.getString(9)), Columns.getInt(rs, 10));
                 return new RequestRecord(id, Status.valueOf(rs.getString(2)), Columns.instant(rs.getLong(3)),
                         Columns.instant(rs.getLong(4)), rs.getInt(5), rs.getString(6), reply, rs.getString(11),
-                        Columns.getLong(rs, 12), Columns.getInstant(rs, 13));
+                        Columns.getLong(rs, 12), Columns.getInstant(rs, 13),
+                        JsonCodec.decodeStrings(rs.getString(14)));
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw HqmException.internal("stored result " + id + " is malformed: " + e.getMessage(), e);
             }

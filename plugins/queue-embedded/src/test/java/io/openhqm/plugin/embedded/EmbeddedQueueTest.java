@@ -40,6 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class EmbeddedQueueTest {
     private static final Duration SECOND = Duration.ofSeconds(1);
+    /** Attribute values are JSON texts, kept exactly as given: spacing, escapes, any Java string. */
+    private static final Map<String, String> ATTRIBUTES = Map.of(
+            "source", "\"web-app\"",
+            "ts", "1700000000",
+            "ratio", "1.5e3",
+            "nested", "{ \"a\": [1, null, true], \"b\": \"Gr\u00fc\u00dfe \\\" \uD83D\uDE00\" }",
+            "naïve key \uD800", "null");
 
     @TempDir
     Path home;
@@ -57,7 +64,7 @@ class EmbeddedQueueTest {
         Message full = new Message("id-full", body, "application/octet-stream", headers,
                 new MessageMetadata("billing", "PUT", "/v1/items/7", "a=1&b=%20", 7,
                         Duration.ofMillis(1500).plusNanos(123), Instant.parse("2025-03-04T05:06:07.123456789Z"),
-                        "partition-1", "idem-1"));
+                        "partition-1", "idem-1", "owner-digest", ATTRIBUTES));
         Message bare = new Message("id-bare", new byte[0], "text/plain", Map.of(),
                 MessageMetadata.defaults(Instant.parse("1970-01-01T00:00:00Z").minusNanos(1)));
 
@@ -296,6 +303,25 @@ class EmbeddedQueueTest {
             assertEquals("400 Bad Request", b.reason());
             assertEquals(List.of(), b.history());
             assertEquals(List.of(a), queue.deadLetters(1));
+        }
+    }
+
+    @Test
+    void ownerAndAttributesTravelWithTheMessageIntoTheDeadLetters() throws Exception {
+        Message message = new Message("m", "{}".getBytes(), "application/json", Map.of(),
+                new MessageMetadata(null, null, null, null, 0, null, Instant.now(), null, null, "owner-digest",
+                        ATTRIBUTES));
+        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+            queue.publish(message).toCompletableFuture().join();
+            consumer.poll(1, SECOND).getFirst().retry(Duration.ZERO, "503");
+            Delivery retried = consumer.poll(1, SECOND).getFirst();
+            assertEquals(message, retried.message());
+            retried.deadLetter("max retries exceeded");
+
+            Message dead = queue.deadLetters(1).getFirst().message();
+            assertEquals(message, dead);
+            assertEquals("owner-digest", dead.metadata().owner());
+            assertEquals(ATTRIBUTES, dead.metadata().attributes());
         }
     }
 
