@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * processes are found by one timer that re-reads the waited-for ids every {@code poll_interval}, and only
  * while someone waits.
  *
- * <p>A record's TTL runs from the time of its last put ({@code expires_at}); expired records and claims are
- * invisible at once and purged every {@code cleanup_interval}.
+ * <p>A record's TTL runs from the time of its last put that stored it ({@code expires_at}); expired records and
+ * claims are invisible at once and purged every {@code cleanup_interval}. A terminal record is final until it
+ * expires: a later put of its id changes nothing, decided inside the one SQL statement that writes, so it holds
+ * across processes too.
  */
 final class EmbeddedResultStore implements ResultStore {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedResultStore.class);
@@ -50,8 +54,17 @@ final class EmbeddedResultStore implements ResultStore {
     private static final String COLUMNS = "correlation_id, status, submitted_at_ns, updated_at_ns, attempts, "
             + "owner, reply_body, reply_content_type, reply_headers, reply_status_code, error, processing_time_ms, "
             + "completed_at_ns, attributes";
-    private static final String PUT_SQL = "INSERT OR REPLACE INTO results (" + COLUMNS
-            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String TERMINAL = Arrays.stream(Status.values()).filter(Status::isTerminal)
+            .map(status -> "'" + status.name() + "'").collect(Collectors.joining(", "));
+    /** Inserts, or replaces a record unless it is terminal and unexpired: one statement, so the check is atomic. */
+    private static final String PUT_SQL = "INSERT INTO results (" + COLUMNS
+            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (correlation_id) "
+            + "DO UPDATE SET " + Arrays.stream((COLUMNS + ", expires_at").split(", "))
+                    .filter(column -> !column.equals("correlation_id"))
+                    .map(column -> column + " = excluded." + column).collect(Collectors.joining(", "))
+            + " WHERE results.status NOT IN (" + TERMINAL + ") OR results.expires_at <= ?";
+    private static final String DISCARD_PENDING_SQL = "DELETE FROM results WHERE correlation_id = ? "
+            + "AND status = '" + Status.PENDING.name() + "' AND attempts = 0";
     private static final String GET_SQL = "SELECT " + COLUMNS
             + " FROM results WHERE correlation_id = ? AND expires_at > ?";
     private static final String CLAIM_SQL = "INSERT INTO idempotency_keys (key, fingerprint, correlation_id, "
@@ -60,6 +73,8 @@ final class EmbeddedResultStore implements ResultStore {
             + "WHERE idempotency_keys.expires_at <= ?";
     private static final String CLAIM_GET_SQL = "SELECT fingerprint, correlation_id FROM idempotency_keys "
             + "WHERE key = ?";
+    private static final String RELEASE_CLAIM_SQL = "DELETE FROM idempotency_keys WHERE key = ? AND fingerprint = ? "
+            + "AND correlation_id = ?";
     private static final String PURGE_RESULTS_SQL = "DELETE FROM results WHERE rowid IN "
             + "(SELECT rowid FROM results WHERE expires_at <= ? LIMIT " + PURGE_CHUNK + ")";
     private static final String PURGE_CLAIMS_SQL = "DELETE FROM idempotency_keys WHERE rowid IN "
@@ -101,17 +116,52 @@ final class EmbeddedResultStore implements ResultStore {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> stored = database.write(s -> {
+        CompletableFuture<Boolean> stored = database.write(s -> {
+            long now = clock.millis();
             PreparedStatement ps = s.prepare(PUT_SQL);
             row.bind(ps);
-            ps.setLong(15, Columns.plusMillis(clock.millis(), ttl));
-            ps.executeUpdate();
-            return null;
+            ps.setLong(15, Columns.plusMillis(now, ttl));
+            ps.setLong(16, now);
+            return ps.executeUpdate() == 1;
         }, record.reply() == null ? 0 : record.reply().body().length);
         if (record.status().isTerminal()) {
-            stored.thenRun(() -> finishWaiters(record.correlationId(), Optional.of(record)));
+            stored.thenAccept(changed -> {
+                if (changed) {
+                    finishWaiters(record.correlationId(), Optional.of(record));
+                }
+            });
         }
-        return database.publicly(stored);
+        return database.publicly(stored.thenApply(changed -> null));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseIdempotencyKey(IdempotencyClaim claim) {
+        requireNonNull(claim, "claim is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return database.publicly(database.write(s -> {
+            PreparedStatement ps = s.prepare(RELEASE_CLAIM_SQL);
+            ps.setString(1, claim.key());
+            ps.setString(2, claim.fingerprint());
+            ps.setString(3, claim.correlationId());
+            ps.executeUpdate();
+            return null;
+        }));
+    }
+
+    @Override
+    public CompletionStage<Void> discardPending(String correlationId) {
+        requireNonNull(correlationId, "correlationId is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return database.publicly(database.write(s -> {
+            PreparedStatement ps = s.prepare(DISCARD_PENDING_SQL);
+            ps.setString(1, correlationId);
+            ps.executeUpdate();
+            return null;
+        }));
     }
 
     /** Puts and publishes go through the database's one writer, in the order they are issued. */

@@ -69,6 +69,120 @@ class EmbeddedResultStoreTest {
     }
 
     @Test
+    void aTerminalRecordIsNotOverwrittenByALaterPut() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR);
+             EmbeddedResultStore otherProcess = store(home, "b", HOUR)) {
+            RequestRecord pending = RequestRecord.pending("id", Instant.now(), "owner", Map.of("n", "1"));
+            RequestRecord processing = pending.processing(1, Instant.now());
+            RequestRecord completed = processing.finished(Status.COMPLETED, Reply.json("{\"ok\":1}".getBytes()),
+                    null, 5, Instant.now());
+            store.put(pending).toCompletableFuture().join();
+            store.put(processing).toCompletableFuture().join();
+            store.put(completed).toCompletableFuture().join();
+
+            List<RequestRecord> late = List.of(processing, pending, processing.waitingForRetry("lost lease",
+                    Instant.now()), processing.finished(Status.FAILED, null, "timed out", 9, Instant.now()),
+                    processing.finished(Status.COMPLETED, Reply.json("{\"ok\":2}".getBytes()), null, 7,
+                            Instant.now()));
+            for (RequestRecord r : late) {
+                store.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                otherProcess.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(Optional.of(completed), store.get("id").toCompletableFuture().join());
+            assertEquals(Optional.of(completed), otherProcess.get("id").toCompletableFuture().join());
+            assertEquals(Optional.of(completed), store.awaitTerminal("id", Duration.ZERO).toCompletableFuture()
+                    .join());
+        }
+    }
+
+    @Test
+    void anExpiredTerminalRecordCanBeReplaced() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(300), "cleanup_interval", "1h")) {
+            RequestRecord first = RequestRecord.pending("id", Instant.now(), null)
+                    .finished(Status.FAILED, null, "refused", 1, Instant.now());
+            store.put(first).toCompletableFuture().join();
+            Thread.sleep(400);
+            assertEquals(1, rows(home, "results"), "the expired row must still be there for this test");
+            RequestRecord reused = RequestRecord.pending("id", Instant.now(), null);
+            store.put(reused).toCompletableFuture().join();
+            assertEquals(Optional.of(reused), store.get("id").toCompletableFuture().join());
+        }
+    }
+
+    @Test
+    void aPutIssuedBeforeAPublishIsStoredBeforeTheMessageCanBeLeased() throws Exception {
+        int total = 200;
+        try (EmbeddedQueue queue = queue(home, "a"); EmbeddedResultStore store = store(home, "a", HOUR);
+             var consumer = queue.consumer("c")) {
+            assertTrue(store.ordersPutsBeforePublishes());
+            Thread publisher = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < total; i++) {
+                    store.put(RequestRecord.pending("m-" + i, Instant.now(), null));
+                    queue.publish(Fixtures.message("m-" + i));
+                }
+            });
+            int seen = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (seen < total && System.nanoTime() < deadline) {
+                for (var delivery : consumer.poll(50, Duration.ofMillis(200))) {
+                    String id = delivery.message().correlationId();
+                    assertTrue(store.get(id).toCompletableFuture().join().isPresent(), id + " leased before its put");
+                    delivery.ack();
+                    seen++;
+                }
+            }
+            publisher.join();
+            assertEquals(total, seen);
+        }
+    }
+
+    @Test
+    void discardPendingRemovesOnlyARecordThatNoAttemptHasTouched() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            Instant now = Instant.now();
+            RequestRecord untouched = RequestRecord.pending("untouched", now, null);
+            RequestRecord processing = RequestRecord.pending("processing", now, null).processing(1, now);
+            RequestRecord waiting = RequestRecord.pending("waiting", now, null).processing(1, now)
+                    .waitingForRetry("503", now);
+            RequestRecord done = RequestRecord.pending("done", now, null)
+                    .finished(Status.COMPLETED, Reply.json("{}".getBytes()), null, 1, now);
+            for (RequestRecord r : List.of(untouched, processing, waiting, done)) {
+                store.put(r).toCompletableFuture().join();
+                store.discardPending(r.correlationId()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            store.discardPending("unknown").toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            assertEquals(Optional.empty(), store.get("untouched").toCompletableFuture().join());
+            for (RequestRecord kept : List.of(processing, waiting, done)) {
+                assertEquals(Optional.of(kept), store.get(kept.correlationId()).toCompletableFuture().join());
+            }
+        }
+    }
+
+    @Test
+    void releasingAnIdempotencyKeyUnbindsItOnlyFromTheSameClaim() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            IdempotencyClaim first = new IdempotencyClaim("key:k", "sha256:aaa", "id-1");
+            IdempotencyClaim second = new IdempotencyClaim("key:k", "sha256:bbb", "id-2");
+            assertEquals(first, store.claimIdempotencyKey(first).toCompletableFuture().join());
+
+            for (IdempotencyClaim other : List.of(new IdempotencyClaim("key:k", "sha256:aaa", "id-9"),
+                    new IdempotencyClaim("key:k", "sha256:zzz", "id-1"), second,
+                    new IdempotencyClaim("key:other", "sha256:aaa", "id-1"))) {
+                store.releaseIdempotencyKey(other).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertEquals(first, store.claimIdempotencyKey(second).toCompletableFuture().join(),
+                        "released by " + other);
+            }
+
+            store.releaseIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(second, store.claimIdempotencyKey(second).toCompletableFuture().join());
+            store.releaseIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(second, store.claimIdempotencyKey(first).toCompletableFuture().join(),
+                    "a stale release removed the next claim");
+        }
+    }
+
+    @Test
     void recordsExpireAfterTheirTtlAndArePurged() throws Exception {
         try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(500), "cleanup_interval", "100ms")) {
             RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
