@@ -22,9 +22,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -55,7 +57,8 @@ final class EmbeddedDatabase {
     private final Clock clock;
     private final String name;
     private final GroupCommitWriter writer;
-    private final ExecutorService readers;
+    private final ThreadPoolExecutor readers;
+    private final Overload readOverload;
     private final ThreadLocal<SqlSession> readerSession = new ThreadLocal<>();
     private final List<SqlSession> readerSessions = new ArrayList<>(); // guarded by itself
     private final ScheduledThreadPoolExecutor timer;
@@ -70,8 +73,10 @@ final class EmbeddedDatabase {
         this.config = config;
         this.clock = clock;
         this.name = key.file().toString();
-        this.writer = new GroupCommitWriter(writerSession, name, config.maxBatch());
-        this.readers = Executors.newFixedThreadPool(READERS, daemonThreads("hqm-embedded-reader-"));
+        this.writer = new GroupCommitWriter(writerSession, name, config.maxBatch(), config.maxBacklog());
+        this.readers = new ThreadPoolExecutor(READERS, READERS, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(config.maxBacklog()), daemonThreads("hqm-embedded-reader-"));
+        this.readOverload = new Overload(name + " readers");
         this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("hqm-embedded-timer-"));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -169,7 +174,10 @@ final class EmbeddedDatabase {
         return timer;
     }
 
-    /** Runs {@code work} in the next group-commit transaction; see {@link GroupCommitWriter}. */
+    /**
+     * Runs {@code work} in the next group-commit transaction; see {@link GroupCommitWriter}. For work that settles
+     * or undoes work already accepted: it is never refused for overload.
+     */
     <T> CompletableFuture<T> write(SqlWork<T> work) {
         return writer.submit(work);
     }
@@ -179,7 +187,18 @@ final class EmbeddedDatabase {
         return writer.submit(work, bytes);
     }
 
-    /** Runs {@code work} on a reader thread; the future completes there. */
+    /**
+     * As {@link #write(SqlWork, long)} for new work (a publish, an idempotency claim): refused at once with a
+     * TRANSIENT failure while the writer's backlog is full ({@code max_backlog}).
+     */
+    <T> CompletableFuture<T> admit(SqlWork<T> work, long bytes) {
+        return writer.offer(work, bytes);
+    }
+
+    /**
+     * Runs {@code work} on a reader thread; the future completes there. Refused at once with a TRANSIENT failure
+     * while {@code max_backlog} reads wait.
+     */
     <T> CompletableFuture<T> read(SqlWork<T> work, String action) {
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
@@ -191,8 +210,9 @@ final class EmbeddedDatabase {
                 }
             });
         } catch (RejectedExecutionException e) {
-            future.completeExceptionally(
-                    HqmException.transientFailure(name + ": the embedded queue database is closed", null));
+            future.completeExceptionally(readers.isShutdown()
+                    ? HqmException.transientFailure(name + ": the embedded queue database is closed", null)
+                    : readOverload.refuse(readers.getQueue().size() + " reads are waiting"));
         }
         return future;
     }
@@ -301,8 +321,8 @@ final class EmbeddedDatabase {
             session.close();
             throw e;
         }
-        LOG.info("embedded queue database {} open (synchronous={}, max_batch={})", name,
-                config.synchronous().name().toLowerCase(Locale.ROOT), config.maxBatch());
+        LOG.info("embedded queue database {} open (synchronous={}, max_batch={}, max_backlog={})", name,
+                config.synchronous().name().toLowerCase(Locale.ROOT), config.maxBatch(), config.maxBacklog());
         return new EmbeddedDatabase(key, config, clock, session);
     }
 

@@ -141,7 +141,7 @@ final class EmbeddedQueue implements Queue {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> stored = database.write(s -> {
+        CompletableFuture<Void> stored = database.admit(s -> {
             PreparedStatement ps = s.prepare(INSERT_SQL);
             ps.setString(1, name);
             MessageRows.bind(ps, 2, encoded);

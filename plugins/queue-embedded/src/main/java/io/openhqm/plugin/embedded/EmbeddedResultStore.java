@@ -116,6 +116,8 @@ final class EmbeddedResultStore implements ResultStore {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
+        // Never refused for overload: a put records the fate of accepted work, and the PENDING put of a
+        // submission must not be refused while its publish, issued right after, is accepted.
         CompletableFuture<Boolean> stored = database.write(s -> {
             long now = clock.millis();
             PreparedStatement ps = s.prepare(PUT_SQL);
@@ -210,7 +212,7 @@ final class EmbeddedResultStore implements ResultStore {
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedException());
         }
-        return database.publicly(database.write(s -> {
+        return database.publicly(database.admit(s -> {
             long now = clock.millis();
             PreparedStatement insert = s.prepare(CLAIM_SQL);
             insert.setString(1, claim.key());
@@ -228,7 +230,7 @@ final class EmbeddedResultStore implements ResultStore {
                 IdempotencyClaim holder = new IdempotencyClaim(claim.key(), rs.getString(1), rs.getString(2));
                 return holder.equals(claim) ? claim : holder;
             }
-        }));
+        }, 0));
     }
 
     @Override

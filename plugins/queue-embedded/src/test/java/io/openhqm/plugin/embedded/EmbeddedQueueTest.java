@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.openhqm.api.ErrorKind;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -507,6 +509,37 @@ class EmbeddedQueueTest {
         HqmException cause = assertInstanceOf(HqmException.class, e.getCause());
         assertTrue(cause.isRetryable());
         assertThrows(HqmException.class, () -> queue.consumer("other"));
+    }
+
+    @Test
+    void aPublishBeyondTheBacklogIsRefusedAtOnceAndEveryAcceptedPublishIsKept() throws Exception {
+        try (EmbeddedQueue queue = queue(home, "a", "max_backlog", 5); QueueConsumer consumer = queue.consumer("c")) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch writerHeld = new CountDownLatch(1);
+            CompletableFuture<Object> blocker = queue.database().write(s -> Fixtures.hold(writerHeld, release));
+            writerHeld.await();
+
+            List<CompletableFuture<Void>> accepted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                accepted.add(queue.publish(message("m-" + i)).toCompletableFuture());
+            }
+            CompletableFuture<Void> refused = queue.publish(message("refused")).toCompletableFuture();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(1, TimeUnit.SECONDS),
+                    "a publish beyond the backlog must fail at once, while the writer is still held");
+            HqmException overloaded = assertInstanceOf(HqmException.class, e.getCause());
+            assertEquals(ErrorKind.TRANSIENT, overloaded.kind());
+            assertEquals("the embedded queue is overloaded; retry later", overloaded.getMessage());
+            assertFalse(accepted.stream().anyMatch(CompletableFuture::isDone));
+
+            release.countDown();
+            blocker.get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(accepted.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            assertEquals(5, queue.depth());
+            List<String> delivered = pollAll(consumer, 5, Duration.ofSeconds(5)).stream()
+                    .map(d -> d.message().correlationId()).toList();
+            assertEquals(List.of("m-0", "m-1", "m-2", "m-3", "m-4"), delivered);
+            queue.publish(message("later")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test

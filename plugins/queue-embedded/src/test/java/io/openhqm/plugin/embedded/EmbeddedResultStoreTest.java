@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -179,6 +180,35 @@ class EmbeddedResultStoreTest {
             store.releaseIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(second, store.claimIdempotencyKey(first).toCompletableFuture().join(),
                     "a stale release removed the next claim");
+        }
+    }
+
+    @Test
+    void aReadBeyondTheBacklogIsRefusedAtOnce() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR, "max_backlog", 1)) {
+            RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
+            store.put(record).toCompletableFuture().join();
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch readersHeld = new CountDownLatch(2);
+            List<CompletableFuture<Object>> blockers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) { // every reader thread
+                blockers.add(store.database().read(s -> Fixtures.hold(readersHeld, release), "block"));
+            }
+            readersHeld.await();
+            CompletableFuture<Optional<RequestRecord>> queued = store.get("id").toCompletableFuture();
+
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> store.get("id").toCompletableFuture().get(1, TimeUnit.SECONDS));
+            HqmException overloaded = assertInstanceOf(HqmException.class, e.getCause());
+            assertTrue(overloaded.isRetryable());
+            assertEquals("the embedded queue is overloaded; retry later", overloaded.getMessage());
+
+            release.countDown();
+            assertEquals(Optional.of(record), queued.get(5, TimeUnit.SECONDS));
+            for (CompletableFuture<Object> blocker : blockers) {
+                blocker.get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(Optional.of(record), store.get("id").toCompletableFuture().get(5, TimeUnit.SECONDS));
         }
     }
 
