@@ -1,6 +1,7 @@
 package io.openhqm.plugin.embedded;
 
 import io.openhqm.api.ErrorKind;
+import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginContext;
 import java.io.IOException;
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -125,10 +127,6 @@ final class EmbeddedDatabase {
         callbacks.shutdown();
     }
 
-    String name() {
-        return name;
-    }
-
     /**
      * Records that a queue named {@code queue} opened on this database; true if no other queue of that name
      * is open here, i.e. this is a (re)start whose old leases may be released.
@@ -157,8 +155,26 @@ final class EmbeddedDatabase {
         return closed;
     }
 
-    boolean writerAlive() {
-        return writer.isAlive();
+    /**
+     * Down, with a reason an operator can act on (never a path), if the database is closed, its writer stopped
+     * or its last write transaction failed; else {@code check}'s detail, or down if the check fails.
+     */
+    Health health(Supplier<String> check) {
+        if (closed) {
+            return Health.down("closed");
+        }
+        if (!writer.isAlive()) {
+            return Health.down("database writer stopped (" + SqliteErrors.SEE_LOG + ")");
+        }
+        String failing = writer.failing();
+        if (failing != null) {
+            return Health.down(failing);
+        }
+        try {
+            return Health.up(check.get());
+        } catch (HqmException e) {
+            return Health.down(e.getMessage());
+        }
     }
 
     GroupCommitWriter writer() {
@@ -203,15 +219,20 @@ final class EmbeddedDatabase {
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
             readers.execute(() -> {
+                SqlSession session = null;
                 try {
-                    future.complete(work.run(readerSession()));
+                    session = readerSession();
+                    future.complete(work.run(session));
                 } catch (SQLException | RuntimeException e) {
+                    if (session != null) {
+                        session.discardStatements();
+                    }
                     future.completeExceptionally(SqliteErrors.map(name, action, e));
                 }
             });
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(readers.isShutdown()
-                    ? HqmException.transientFailure(name + ": the embedded queue database is closed", null)
+                    ? HqmException.transientFailure("the embedded queue is closed", null)
                     : readOverload.refuse(readers.getQueue().size() + " reads are waiting"));
         }
         return future;
@@ -268,7 +289,8 @@ final class EmbeddedDatabase {
         if (t instanceof HqmException h) {
             return h;
         }
-        return HqmException.internal("embedded queue: " + t, t);
+        LOG.error("embedded queue: unexpected failure", t);
+        return HqmException.internal("the embedded queue failed: internal error (" + SqliteErrors.SEE_LOG + ")", t);
     }
 
     private SqlSession readerSession() throws SQLException {

@@ -177,17 +177,7 @@ final class EmbeddedQueue implements Queue {
 
     @Override
     public Health health() {
-        if (closed.get() || database.isClosed()) {
-            return Health.down("closed");
-        }
-        if (!database.writerAlive()) {
-            return Health.down("the writer thread of " + database.name() + " stopped");
-        }
-        try {
-            return Health.up("depth " + depth());
-        } catch (HqmException e) {
-            return Health.down(e.getMessage());
-        }
+        return closed.get() ? Health.down("closed") : database.health(() -> "depth " + depth());
     }
 
     @Override

@@ -235,18 +235,10 @@ final class EmbeddedResultStore implements ResultStore {
 
     @Override
     public Health health() {
-        if (closed.get() || database.isClosed()) {
-            return Health.down("closed");
-        }
-        if (!database.writerAlive()) {
-            return Health.down("the writer thread of " + database.name() + " stopped");
-        }
-        try {
+        return closed.get() ? Health.down("closed") : database.health(() -> {
             EmbeddedDatabase.join(database.read(s -> s.queryString("SELECT 1"), "check the database"));
-            return Health.up("ok");
-        } catch (HqmException e) {
-            return Health.down(e.getMessage());
-        }
+            return "ok";
+        });
     }
 
     @Override
@@ -453,7 +445,9 @@ final class EmbeddedResultStore implements ResultStore {
                         Columns.getLong(rs, 12), Columns.getInstant(rs, 13),
                         JsonCodec.decodeStrings(rs.getString(14)));
             } catch (IllegalArgumentException | NullPointerException e) {
-                throw HqmException.internal("stored result " + id + " is malformed: " + e.getMessage(), e);
+                LOG.error("stored result {} is malformed", id, e);
+                throw HqmException.internal("stored result " + id + " is malformed (" + SqliteErrors.SEE_LOG + ")",
+                        e);
             }
         }
     }

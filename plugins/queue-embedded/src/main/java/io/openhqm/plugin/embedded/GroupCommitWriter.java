@@ -61,6 +61,7 @@ final class GroupCommitWriter {
     private final Thread thread;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedWorks = new AtomicLong();
+    private volatile String failing;
 
     GroupCommitWriter(SqlSession session, String database, int maxBatch, int maxBacklog) {
         this.session = session;
@@ -135,6 +136,14 @@ final class GroupCommitWriter {
         return commits.get();
     }
 
+    /**
+     * Why the last transaction failed as a whole (e.g. {@code "disk full"}), or {@code null} if it committed or
+     * only single works failed on their own data.
+     */
+    String failing() {
+        return failing;
+    }
+
     /** Works committed so far. */
     long committedWorks() {
         return committedWorks.get();
@@ -162,8 +171,8 @@ final class GroupCommitWriter {
         }
     }
 
-    private HqmException closedException() {
-        return HqmException.transientFailure(database + ": the embedded queue database is closed", null);
+    private static HqmException closedException() {
+        return HqmException.transientFailure("the embedded queue is closed", null);
     }
 
     private void run() {
@@ -193,7 +202,9 @@ final class GroupCommitWriter {
                     execute(batch);
                 } catch (RuntimeException | Error e) {
                     LOG.error("{}: write batch failed unexpectedly", database, e);
-                    fail(batch, HqmException.internal(database + ": write failed: " + e, e));
+                    failing = "database writer failed (" + SqliteErrors.SEE_LOG + ")";
+                    fail(batch, HqmException.internal("the embedded queue could not write: internal error ("
+                            + SqliteErrors.SEE_LOG + ")", e));
                 }
                 batch.clear();
             }
@@ -235,7 +246,8 @@ final class GroupCommitWriter {
                     LOG.debug("{}: database busy, retrying", database);
                     continue;
                 }
-                fail(todo, SqliteErrors.map(database, "start a write transaction", e));
+                failing = SqliteErrors.problem(e);
+                fail(todo, SqliteErrors.map(database, "write", e));
                 return;
             }
             Object[] results = new Object[todo.size()];
@@ -252,10 +264,12 @@ final class GroupCommitWriter {
             }
             if (failedAt >= 0) {
                 rollbackQuietly();
+                session.discardStatements();
                 if (failure instanceof SQLException se && SqliteErrors.affectsWholeBatch(se)) {
                     if (SqliteErrors.isBusy(se) && ++busyRetries <= BUSY_RETRIES) {
                         continue;
                     }
+                    failing = SqliteErrors.problem(se);
                     fail(todo, SqliteErrors.map(database, "write", se));
                     return;
                 }
@@ -271,9 +285,11 @@ final class GroupCommitWriter {
                     continue;
                 }
                 rollbackQuietly();
-                fail(todo, SqliteErrors.map(database, "commit", e));
+                failing = SqliteErrors.problem(e);
+                fail(todo, SqliteErrors.map(database, "write", e));
                 return;
             }
+            failing = null;
             commits.incrementAndGet();
             committedWorks.addAndGet(todo.size());
             for (int i = 0; i < todo.size(); i++) {

@@ -7,9 +7,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Maps a {@link Message} to the columns shared by the {@code messages} and {@code dead_letters} tables. */
 final class MessageRows {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageRows.class);
 
     /** The message's columns, in binding and reading order. */
     static final String COLUMNS = "correlation_id, body, content_type, headers, endpoint, method, path, query, "
@@ -94,7 +97,9 @@ final class MessageRows {
                             Columns.instant(submittedAt), partitionKey, idempotencyKey, owner,
                             JsonCodec.decodeStrings(attributes)));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw HqmException.internal("stored message " + correlationId + " is malformed: " + e.getMessage(), e);
+            LOG.error("stored message {} is malformed", correlationId, e);
+            throw HqmException.internal("stored message " + correlationId + " is malformed ("
+                    + SqliteErrors.SEE_LOG + ")", e);
         }
     }
 }

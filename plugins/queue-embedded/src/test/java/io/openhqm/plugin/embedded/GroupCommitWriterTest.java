@@ -65,7 +65,10 @@ class GroupCommitWriterTest {
         works.get(3).get(5, TimeUnit.SECONDS);
         HqmException duplicate = failure(works.get(1));
         assertEquals(ErrorKind.INTERNAL, duplicate.kind());
-        assertTrue(duplicate.getMessage().contains("UNIQUE"), duplicate.getMessage());
+        assertEquals("the embedded queue could not write: database error (details in the server log)",
+                duplicate.getMessage());
+        assertTrue(duplicate.getCause().getMessage().contains("UNIQUE"), "SQLite's text stays in the cause, "
+                + "for the log: " + duplicate.getCause());
         assertEquals(ErrorKind.INTERNAL, failure(works.get(2)).kind());
         assertEquals(commits + 2, writer.commits(), "the blocker's batch and one batch for the rest");
         assertEquals(List.of("a", "b"), keys());
