@@ -1,6 +1,7 @@
 package io.openhqm.plugin.embedded;
 
 import io.openhqm.api.ErrorKind;
+import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginContext;
 import java.io.IOException;
@@ -22,11 +23,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -55,7 +59,8 @@ final class EmbeddedDatabase {
     private final Clock clock;
     private final String name;
     private final GroupCommitWriter writer;
-    private final ExecutorService readers;
+    private final ThreadPoolExecutor readers;
+    private final Overload readOverload;
     private final ThreadLocal<SqlSession> readerSession = new ThreadLocal<>();
     private final List<SqlSession> readerSessions = new ArrayList<>(); // guarded by itself
     private final ScheduledThreadPoolExecutor timer;
@@ -70,8 +75,10 @@ final class EmbeddedDatabase {
         this.config = config;
         this.clock = clock;
         this.name = key.file().toString();
-        this.writer = new GroupCommitWriter(writerSession, name, config.maxBatch());
-        this.readers = Executors.newFixedThreadPool(READERS, daemonThreads("hqm-embedded-reader-"));
+        this.writer = new GroupCommitWriter(writerSession, name, config.maxBatch(), config.maxBacklog());
+        this.readers = new ThreadPoolExecutor(READERS, READERS, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(config.maxBacklog()), daemonThreads("hqm-embedded-reader-"));
+        this.readOverload = new Overload(name + " readers");
         this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("hqm-embedded-timer-"));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -120,10 +127,6 @@ final class EmbeddedDatabase {
         callbacks.shutdown();
     }
 
-    String name() {
-        return name;
-    }
-
     /**
      * Records that a queue named {@code queue} opened on this database; true if no other queue of that name
      * is open here, i.e. this is a (re)start whose old leases may be released.
@@ -152,8 +155,26 @@ final class EmbeddedDatabase {
         return closed;
     }
 
-    boolean writerAlive() {
-        return writer.isAlive();
+    /**
+     * Down, with a reason an operator can act on (never a path), if the database is closed, its writer stopped
+     * or its last write transaction failed; else {@code check}'s detail, or down if the check fails.
+     */
+    Health health(Supplier<String> check) {
+        if (closed) {
+            return Health.down("closed");
+        }
+        if (!writer.isAlive()) {
+            return Health.down("database writer stopped (" + SqliteErrors.SEE_LOG + ")");
+        }
+        String failing = writer.failing();
+        if (failing != null) {
+            return Health.down(failing);
+        }
+        try {
+            return Health.up(check.get());
+        } catch (HqmException e) {
+            return Health.down(e.getMessage());
+        }
     }
 
     GroupCommitWriter writer() {
@@ -169,7 +190,10 @@ final class EmbeddedDatabase {
         return timer;
     }
 
-    /** Runs {@code work} in the next group-commit transaction; see {@link GroupCommitWriter}. */
+    /**
+     * Runs {@code work} in the next group-commit transaction; see {@link GroupCommitWriter}. For work that settles
+     * or undoes work already accepted: it is never refused for overload.
+     */
     <T> CompletableFuture<T> write(SqlWork<T> work) {
         return writer.submit(work);
     }
@@ -179,20 +203,37 @@ final class EmbeddedDatabase {
         return writer.submit(work, bytes);
     }
 
-    /** Runs {@code work} on a reader thread; the future completes there. */
+    /**
+     * As {@link #write(SqlWork, long)} for new work (a publish, an idempotency claim): refused at once with a
+     * TRANSIENT failure while the writer's backlog is full ({@code max_backlog}).
+     */
+    <T> CompletableFuture<T> admit(SqlWork<T> work, long bytes) {
+        return writer.offer(work, bytes);
+    }
+
+    /**
+     * Runs {@code work} on a reader thread; the future completes there. Refused at once with a TRANSIENT failure
+     * while {@code max_backlog} reads wait.
+     */
     <T> CompletableFuture<T> read(SqlWork<T> work, String action) {
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
             readers.execute(() -> {
+                SqlSession session = null;
                 try {
-                    future.complete(work.run(readerSession()));
+                    session = readerSession();
+                    future.complete(work.run(session));
                 } catch (SQLException | RuntimeException e) {
+                    if (session != null) {
+                        session.discardStatements();
+                    }
                     future.completeExceptionally(SqliteErrors.map(name, action, e));
                 }
             });
         } catch (RejectedExecutionException e) {
-            future.completeExceptionally(
-                    HqmException.transientFailure(name + ": the embedded queue database is closed", null));
+            future.completeExceptionally(readers.isShutdown()
+                    ? HqmException.transientFailure("the embedded queue is closed", null)
+                    : readOverload.refuse(readers.getQueue().size() + " reads are waiting"));
         }
         return future;
     }
@@ -248,7 +289,8 @@ final class EmbeddedDatabase {
         if (t instanceof HqmException h) {
             return h;
         }
-        return HqmException.internal("embedded queue: " + t, t);
+        LOG.error("embedded queue: unexpected failure", t);
+        return HqmException.internal("the embedded queue failed: internal error (" + SqliteErrors.SEE_LOG + ")", t);
     }
 
     private SqlSession readerSession() throws SQLException {
@@ -301,8 +343,8 @@ final class EmbeddedDatabase {
             session.close();
             throw e;
         }
-        LOG.info("embedded queue database {} open (synchronous={}, max_batch={})", name,
-                config.synchronous().name().toLowerCase(Locale.ROOT), config.maxBatch());
+        LOG.info("embedded queue database {} open (synchronous={}, max_batch={}, max_backlog={})", name,
+                config.synchronous().name().toLowerCase(Locale.ROOT), config.maxBatch(), config.maxBacklog());
         return new EmbeddedDatabase(key, config, clock, session);
     }
 

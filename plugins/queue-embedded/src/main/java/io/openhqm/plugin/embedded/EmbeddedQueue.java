@@ -141,7 +141,7 @@ final class EmbeddedQueue implements Queue {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> stored = database.write(s -> {
+        CompletableFuture<Void> stored = database.admit(s -> {
             PreparedStatement ps = s.prepare(INSERT_SQL);
             ps.setString(1, name);
             MessageRows.bind(ps, 2, encoded);
@@ -177,17 +177,7 @@ final class EmbeddedQueue implements Queue {
 
     @Override
     public Health health() {
-        if (closed.get() || database.isClosed()) {
-            return Health.down("closed");
-        }
-        if (!database.writerAlive()) {
-            return Health.down("the writer thread of " + database.name() + " stopped");
-        }
-        try {
-            return Health.up("depth " + depth());
-        } catch (HqmException e) {
-            return Health.down(e.getMessage());
-        }
+        return closed.get() ? Health.down("closed") : database.health(() -> "depth " + depth());
     }
 
     @Override

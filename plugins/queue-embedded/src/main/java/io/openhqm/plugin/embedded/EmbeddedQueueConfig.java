@@ -26,9 +26,12 @@ import java.util.function.Function;
  * @param synchronous       SQLite's {@code synchronous} setting for commits
  * @param maxBatch          the most write operations committed in one transaction
  * @param cleanupInterval   how often expired results and idempotency claims are purged
+ * @param maxBacklog        the most operations waiting for the writer, and the most reads waiting for the
+ *                          readers; new work beyond it is refused at once (see {@link GroupCommitWriter})
  */
 public record EmbeddedQueueConfig(String block, Path directory, Duration visibilityTimeout, Duration pollInterval,
-                                  Synchronous synchronous, int maxBatch, Duration cleanupInterval) {
+                                  Synchronous synchronous, int maxBatch, Duration cleanupInterval,
+                                  int maxBacklog) {
 
     public static final String DATABASE_FILE = "openhqm.db";
     public static final String DEFAULT_PATH = "data";
@@ -37,9 +40,11 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
     public static final int DEFAULT_MAX_BATCH = 512;
     public static final int MAX_MAX_BATCH = 100_000;
     public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_BACKLOG = 10_000;
+    public static final int MAX_MAX_BACKLOG = 1_000_000;
 
     static final Set<String> KEYS = Set.of("path", "visibility_timeout", "poll_interval", "synchronous",
-            "max_batch", "cleanup_interval");
+            "max_batch", "cleanup_interval", "max_backlog");
 
     /** SQLite's {@code PRAGMA synchronous} for the WAL: what a commit survives. */
     public enum Synchronous {
@@ -59,6 +64,10 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
         if (!directory.isAbsolute()) {
             throw new IllegalArgumentException("directory must be absolute, was " + directory);
         }
+        if (maxBatch < 1 || maxBacklog < 1) {
+            throw new IllegalArgumentException("maxBatch and maxBacklog must be positive, were " + maxBatch + " and "
+                    + maxBacklog);
+        }
     }
 
     /** The database file, {@code <directory>/openhqm.db}. */
@@ -76,8 +85,8 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
         requireNonNull(home, "home is null");
         Parser p = new Parser(config);
         p.problems.addAll(config.unknownKeys(KEYS).stream()
-                .map(k -> k + ": unknown key (known keys: cleanup_interval, max_batch, path, poll_interval, "
-                        + "synchronous, visibility_timeout)")
+                .map(k -> k + ": unknown key (known keys: cleanup_interval, max_backlog, max_batch, path, "
+                        + "poll_interval, synchronous, visibility_timeout)")
                 .toList());
 
         Path directory = null;
@@ -106,20 +115,14 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
             }
         }
 
-        int maxBatch = DEFAULT_MAX_BATCH;
-        Optional<Integer> batch = p.get("max_batch", config::integer);
-        if (batch.isPresent()) {
-            if (batch.get() < 1 || batch.get() > MAX_MAX_BATCH) {
-                p.problem("max_batch", "must be an integer from 1 to " + MAX_MAX_BATCH + ", was " + batch.get());
-            } else {
-                maxBatch = batch.get();
-            }
-        }
+        int maxBatch = p.integer("max_batch", DEFAULT_MAX_BATCH, MAX_MAX_BATCH);
+        int maxBacklog = p.integer("max_backlog", DEFAULT_MAX_BACKLOG, MAX_MAX_BACKLOG);
 
         if (!p.problems.isEmpty()) {
             throw new HqmException(p.problems);
         }
-        return new EmbeddedQueueConfig(config.path(), directory, visibility, poll, synchronous, maxBatch, cleanup);
+        return new EmbeddedQueueConfig(config.path(), directory, visibility, poll, synchronous, maxBatch, cleanup,
+                maxBacklog);
     }
 
     /** Collects problems instead of stopping at the first. */
@@ -147,6 +150,18 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
             }
             if (value.get().isNegative() || value.get().isZero()) {
                 problem(key, "must be a positive duration, was \"" + raw(key) + "\"");
+                return fallback;
+            }
+            return value.get();
+        }
+
+        int integer(String key, int fallback, int max) {
+            Optional<Integer> value = get(key, config::integer);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            if (value.get() < 1 || value.get() > max) {
+                problem(key, "must be an integer from 1 to " + max + ", was " + value.get());
                 return fallback;
             }
             return value.get();

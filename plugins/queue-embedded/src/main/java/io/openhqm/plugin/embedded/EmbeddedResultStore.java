@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * processes are found by one timer that re-reads the waited-for ids every {@code poll_interval}, and only
  * while someone waits.
  *
- * <p>A record's TTL runs from the time of its last put ({@code expires_at}); expired records and claims are
- * invisible at once and purged every {@code cleanup_interval}.
+ * <p>A record's TTL runs from the time of its last put that stored it ({@code expires_at}); expired records and
+ * claims are invisible at once and purged every {@code cleanup_interval}. A terminal record is final until it
+ * expires: a later put of its id changes nothing, decided inside the one SQL statement that writes, so it holds
+ * across processes too.
  */
 final class EmbeddedResultStore implements ResultStore {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedResultStore.class);
@@ -49,9 +53,18 @@ final class EmbeddedResultStore implements ResultStore {
 
     private static final String COLUMNS = "correlation_id, status, submitted_at_ns, updated_at_ns, attempts, "
             + "owner, reply_body, reply_content_type, reply_headers, reply_status_code, error, processing_time_ms, "
-            + "completed_at_ns";
-    private static final String PUT_SQL = "INSERT OR REPLACE INTO results (" + COLUMNS
-            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "completed_at_ns, attributes";
+    private static final String TERMINAL = Arrays.stream(Status.values()).filter(Status::isTerminal)
+            .map(status -> "'" + status.name() + "'").collect(Collectors.joining(", "));
+    /** Inserts, or replaces a record unless it is terminal and unexpired: one statement, so the check is atomic. */
+    private static final String PUT_SQL = "INSERT INTO results (" + COLUMNS
+            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (correlation_id) "
+            + "DO UPDATE SET " + Arrays.stream((COLUMNS + ", expires_at").split(", "))
+                    .filter(column -> !column.equals("correlation_id"))
+                    .map(column -> column + " = excluded." + column).collect(Collectors.joining(", "))
+            + " WHERE results.status NOT IN (" + TERMINAL + ") OR results.expires_at <= ?";
+    private static final String DISCARD_PENDING_SQL = "DELETE FROM results WHERE correlation_id = ? "
+            + "AND status = '" + Status.PENDING.name() + "' AND attempts = 0";
     private static final String GET_SQL = "SELECT " + COLUMNS
             + " FROM results WHERE correlation_id = ? AND expires_at > ?";
     private static final String CLAIM_SQL = "INSERT INTO idempotency_keys (key, fingerprint, correlation_id, "
@@ -60,6 +73,8 @@ final class EmbeddedResultStore implements ResultStore {
             + "WHERE idempotency_keys.expires_at <= ?";
     private static final String CLAIM_GET_SQL = "SELECT fingerprint, correlation_id FROM idempotency_keys "
             + "WHERE key = ?";
+    private static final String RELEASE_CLAIM_SQL = "DELETE FROM idempotency_keys WHERE key = ? AND fingerprint = ? "
+            + "AND correlation_id = ?";
     private static final String PURGE_RESULTS_SQL = "DELETE FROM results WHERE rowid IN "
             + "(SELECT rowid FROM results WHERE expires_at <= ? LIMIT " + PURGE_CHUNK + ")";
     private static final String PURGE_CLAIMS_SQL = "DELETE FROM idempotency_keys WHERE rowid IN "
@@ -101,17 +116,54 @@ final class EmbeddedResultStore implements ResultStore {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> stored = database.write(s -> {
+        // Never refused for overload: a put records the fate of accepted work, and the PENDING put of a
+        // submission must not be refused while its publish, issued right after, is accepted.
+        CompletableFuture<Boolean> stored = database.write(s -> {
+            long now = clock.millis();
             PreparedStatement ps = s.prepare(PUT_SQL);
             row.bind(ps);
-            ps.setLong(14, Columns.plusMillis(clock.millis(), ttl));
-            ps.executeUpdate();
-            return null;
+            ps.setLong(15, Columns.plusMillis(now, ttl));
+            ps.setLong(16, now);
+            return ps.executeUpdate() == 1;
         }, record.reply() == null ? 0 : record.reply().body().length);
         if (record.status().isTerminal()) {
-            stored.thenRun(() -> finishWaiters(record.correlationId(), Optional.of(record)));
+            stored.thenAccept(changed -> {
+                if (changed) {
+                    finishWaiters(record.correlationId(), Optional.of(record));
+                }
+            });
         }
-        return database.publicly(stored);
+        return database.publicly(stored.thenApply(changed -> null));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseIdempotencyKey(IdempotencyClaim claim) {
+        requireNonNull(claim, "claim is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return database.publicly(database.write(s -> {
+            PreparedStatement ps = s.prepare(RELEASE_CLAIM_SQL);
+            ps.setString(1, claim.key());
+            ps.setString(2, claim.fingerprint());
+            ps.setString(3, claim.correlationId());
+            ps.executeUpdate();
+            return null;
+        }));
+    }
+
+    @Override
+    public CompletionStage<Void> discardPending(String correlationId) {
+        requireNonNull(correlationId, "correlationId is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return database.publicly(database.write(s -> {
+            PreparedStatement ps = s.prepare(DISCARD_PENDING_SQL);
+            ps.setString(1, correlationId);
+            ps.executeUpdate();
+            return null;
+        }));
     }
 
     /** Puts and publishes go through the database's one writer, in the order they are issued. */
@@ -160,7 +212,7 @@ final class EmbeddedResultStore implements ResultStore {
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedException());
         }
-        return database.publicly(database.write(s -> {
+        return database.publicly(database.admit(s -> {
             long now = clock.millis();
             PreparedStatement insert = s.prepare(CLAIM_SQL);
             insert.setString(1, claim.key());
@@ -178,23 +230,15 @@ final class EmbeddedResultStore implements ResultStore {
                 IdempotencyClaim holder = new IdempotencyClaim(claim.key(), rs.getString(1), rs.getString(2));
                 return holder.equals(claim) ? claim : holder;
             }
-        }));
+        }, 0));
     }
 
     @Override
     public Health health() {
-        if (closed.get() || database.isClosed()) {
-            return Health.down("closed");
-        }
-        if (!database.writerAlive()) {
-            return Health.down("the writer thread of " + database.name() + " stopped");
-        }
-        try {
+        return closed.get() ? Health.down("closed") : database.health(() -> {
             EmbeddedDatabase.join(database.read(s -> s.queryString("SELECT 1"), "check the database"));
-            return Health.up("ok");
-        } catch (HqmException e) {
-            return Health.down(e.getMessage());
-        }
+            return "ok";
+        });
     }
 
     @Override
@@ -355,12 +399,13 @@ final class EmbeddedResultStore implements ResultStore {
 
     /** A {@link RequestRecord} converted for binding in the caller's thread. */
     private record Row(RequestRecord record, long submittedAt, long updatedAt, Long completedAt,
-                       String replyHeaders) {
+                       String replyHeaders, String attributes) {
 
         static Row of(RequestRecord r) {
             return new Row(r, Columns.nanos(r.submittedAt(), "submittedAt"), Columns.nanos(r.updatedAt(), "updatedAt"),
                     Columns.nanosOrNull(r.completedAt(), "completedAt"),
-                    r.reply() == null ? null : JsonCodec.encodeHeaders(r.reply().headers()));
+                    r.reply() == null ? null : JsonCodec.encodeStrings(r.reply().headers()),
+                    JsonCodec.encodeStrings(r.attributes()));
         }
 
         void bind(PreparedStatement ps) throws SQLException {
@@ -386,6 +431,7 @@ final class EmbeddedResultStore implements ResultStore {
             Columns.setString(ps, 11, r.error());
             Columns.setLong(ps, 12, r.processingTimeMs());
             Columns.setLong(ps, 13, completedAt);
+            ps.setString(14, attributes);
         }
 
         static RequestRecord read(ResultSet rs) throws SQLException {
@@ -393,12 +439,15 @@ final class EmbeddedResultStore implements ResultStore {
             try {
                 String replyType = rs.getString(8);
                 Reply reply = replyType == null ? null : new Reply(Columns.getBytes(rs, 7), replyType,
-                        JsonCodec.decodeHeaders(rs.getString(9)), Columns.getInt(rs, 10));
+                        JsonCodec.decodeStrings(rs.getString(9)), Columns.getInt(rs, 10));
                 return new RequestRecord(id, Status.valueOf(rs.getString(2)), Columns.instant(rs.getLong(3)),
                         Columns.instant(rs.getLong(4)), rs.getInt(5), rs.getString(6), reply, rs.getString(11),
-                        Columns.getLong(rs, 12), Columns.getInstant(rs, 13));
+                        Columns.getLong(rs, 12), Columns.getInstant(rs, 13),
+                        JsonCodec.decodeStrings(rs.getString(14)));
             } catch (IllegalArgumentException | NullPointerException e) {
-                throw HqmException.internal("stored result " + id + " is malformed: " + e.getMessage(), e);
+                LOG.error("stored result {} is malformed", id, e);
+                throw HqmException.internal("stored result " + id + " is malformed (" + SqliteErrors.SEE_LOG + ")",
+                        e);
             }
         }
     }

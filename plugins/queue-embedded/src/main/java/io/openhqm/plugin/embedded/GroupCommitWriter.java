@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +24,20 @@ import org.slf4j.LoggerFactory;
  * <p>A work that fails on its own data is rolled back alone: the transaction is rolled back, the work
  * fails, and the rest of the batch runs again. A failure of the database itself (busy beyond the busy
  * timeout, I/O, disk full) fails the whole batch after a few retries for busy.
+ *
+ * <p>The backlog of waiting works is bounded for new work only: {@link #offer} refuses at once, with a
+ * TRANSIENT {@link HqmException}, while {@code maxBacklog} works or about {@value #MAX_BACKLOG_BYTES} bytes of
+ * payload wait. {@link #submit} always queues: it is for work that settles or undoes work already accepted
+ * (acks, results, leases, compensations), which refusing would lose or repeat; that work is itself bounded by
+ * what was accepted.
  */
 final class GroupCommitWriter {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
     private static final int BUSY_RETRIES = 3;
     /** Keeps one transaction (and the WAL) from growing huge when large bodies arrive together. */
     static final long MAX_BATCH_BYTES = 32L * 1024 * 1024;
+    /** Keeps queued bodies from filling the heap; one work larger than this is still taken alone. */
+    static final long MAX_BACKLOG_BYTES = 256L * 1024 * 1024;
 
     private record Pending<T>(SqlWork<T> work, long bytes, CompletableFuture<T> future) {
         @SuppressWarnings("unchecked")
@@ -42,17 +51,24 @@ final class GroupCommitWriter {
     private final SqlSession session;
     private final String database;
     private final int maxBatch;
+    private final int maxBacklog;
+    private final Overload overload;
     private final BlockingQueue<Pending<?>> pending = new LinkedBlockingQueue<>();
+    private final AtomicInteger backlog = new AtomicInteger();
+    private final AtomicLong backlogBytes = new AtomicLong();
     private final Object submitLock = new Object();
     private boolean closed; // guarded by submitLock
     private final Thread thread;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedWorks = new AtomicLong();
+    private volatile String failing;
 
-    GroupCommitWriter(SqlSession session, String database, int maxBatch) {
+    GroupCommitWriter(SqlSession session, String database, int maxBatch, int maxBacklog) {
         this.session = session;
         this.database = database;
         this.maxBatch = maxBatch;
+        this.maxBacklog = maxBacklog;
+        this.overload = new Overload(database + " writer");
         this.thread = Thread.ofPlatform().daemon().name("hqm-embedded-writer").unstarted(this::run);
         thread.start();
     }
@@ -64,15 +80,51 @@ final class GroupCommitWriter {
 
     /** As {@link #submit(SqlWork)}, for work that writes about {@code bytes} bytes of payload. */
     <T> CompletableFuture<T> submit(SqlWork<T> work, long bytes) {
-        CompletableFuture<T> future = new CompletableFuture<>();
         synchronized (submitLock) {
             if (closed) {
-                future.completeExceptionally(closedException());
-                return future;
+                return CompletableFuture.failedFuture(closedException());
             }
-            pending.add(new Pending<>(work, bytes, future));
+            return enqueue(work, bytes);
         }
+    }
+
+    /**
+     * As {@link #submit(SqlWork, long)} for new work, unless the backlog is full: then the future has already
+     * failed with a TRANSIENT {@link HqmException} saying the queue is overloaded.
+     */
+    <T> CompletableFuture<T> offer(SqlWork<T> work, long bytes) {
+        synchronized (submitLock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            int waiting = backlog.get();
+            long waitingBytes = backlogBytes.get();
+            if (waiting >= maxBacklog) {
+                return CompletableFuture.failedFuture(overload.refuse(waiting + " writes are waiting"));
+            }
+            if (waitingBytes > 0 && waitingBytes + bytes > MAX_BACKLOG_BYTES) {
+                return CompletableFuture.failedFuture(overload.refuse(waitingBytes + " bytes of writes are waiting"));
+            }
+            return enqueue(work, bytes);
+        }
+    }
+
+    private <T> CompletableFuture<T> enqueue(SqlWork<T> work, long bytes) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        backlog.incrementAndGet();
+        backlogBytes.addAndGet(bytes);
+        pending.add(new Pending<>(work, bytes, future));
         return future;
+    }
+
+    /** Works queued and not yet taken into a transaction. */
+    int backlog() {
+        return backlog.get();
+    }
+
+    /** New works refused so far because the backlog was full. */
+    long refused() {
+        return overload.refused();
     }
 
     boolean isAlive() {
@@ -82,6 +134,14 @@ final class GroupCommitWriter {
     /** Transactions committed so far. */
     long commits() {
         return commits.get();
+    }
+
+    /**
+     * Why the last transaction failed as a whole (e.g. {@code "disk full"}), or {@code null} if it committed or
+     * only single works failed on their own data.
+     */
+    String failing() {
+        return failing;
     }
 
     /** Works committed so far. */
@@ -111,8 +171,8 @@ final class GroupCommitWriter {
         }
     }
 
-    private HqmException closedException() {
-        return HqmException.transientFailure(database + ": the embedded queue database is closed", null);
+    private static HqmException closedException() {
+        return HqmException.transientFailure("the embedded queue is closed", null);
     }
 
     private void run() {
@@ -127,7 +187,7 @@ final class GroupCommitWriter {
                 batch.add(first);
                 long bytes = first.bytes();
                 while (batch.size() < maxBatch && bytes < MAX_BATCH_BYTES) {
-                    Pending<?> next = pending.poll();
+                    Pending<?> next = poll();
                     if (next == null) {
                         break;
                     }
@@ -142,7 +202,9 @@ final class GroupCommitWriter {
                     execute(batch);
                 } catch (RuntimeException | Error e) {
                     LOG.error("{}: write batch failed unexpectedly", database, e);
-                    fail(batch, HqmException.internal(database + ": write failed: " + e, e));
+                    failing = "database writer failed (" + SqliteErrors.SEE_LOG + ")";
+                    fail(batch, HqmException.internal("the embedded queue could not write: internal error ("
+                            + SqliteErrors.SEE_LOG + ")", e));
                 }
                 batch.clear();
             }
@@ -154,11 +216,23 @@ final class GroupCommitWriter {
     private Pending<?> take() {
         while (true) {
             try {
-                return pending.take();
+                return taken(pending.take());
             } catch (InterruptedException e) {
                 // only close() stops the writer, by queueing STOP
             }
         }
+    }
+
+    private Pending<?> poll() {
+        return taken(pending.poll());
+    }
+
+    private Pending<?> taken(Pending<?> work) {
+        if (work != null && work != STOP) {
+            backlog.decrementAndGet();
+            backlogBytes.addAndGet(-work.bytes());
+        }
+        return work;
     }
 
     private void execute(List<Pending<?>> batch) {
@@ -172,7 +246,8 @@ final class GroupCommitWriter {
                     LOG.debug("{}: database busy, retrying", database);
                     continue;
                 }
-                fail(todo, SqliteErrors.map(database, "start a write transaction", e));
+                failing = SqliteErrors.problem(e);
+                fail(todo, SqliteErrors.map(database, "write", e));
                 return;
             }
             Object[] results = new Object[todo.size()];
@@ -189,10 +264,12 @@ final class GroupCommitWriter {
             }
             if (failedAt >= 0) {
                 rollbackQuietly();
+                session.discardStatements();
                 if (failure instanceof SQLException se && SqliteErrors.affectsWholeBatch(se)) {
                     if (SqliteErrors.isBusy(se) && ++busyRetries <= BUSY_RETRIES) {
                         continue;
                     }
+                    failing = SqliteErrors.problem(se);
                     fail(todo, SqliteErrors.map(database, "write", se));
                     return;
                 }
@@ -208,9 +285,11 @@ final class GroupCommitWriter {
                     continue;
                 }
                 rollbackQuietly();
-                fail(todo, SqliteErrors.map(database, "commit", e));
+                failing = SqliteErrors.problem(e);
+                fail(todo, SqliteErrors.map(database, "write", e));
                 return;
             }
+            failing = null;
             commits.incrementAndGet();
             committedWorks.addAndGet(todo.size());
             for (int i = 0; i < todo.size(); i++) {

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON used in TEXT columns: headers as a flat object of strings, the attempt history as an array of
+ * The JSON used in TEXT columns: headers and attributes as a flat object of strings (an attribute's value is its
+ * JSON text, stored as a string so it comes back exactly as given), the attempt history as an array of
  * {@code {"attempt": n, "at": "<ISO instant>", "error": "..."}}. Output is pure ASCII (everything else is
  * {@code \\uXXXX}-escaped) so any Java string, even one with a lone surrogate, round-trips exactly; the
  * columns stay readable with the {@code sqlite3} shell and its JSON functions.
@@ -20,7 +21,7 @@ final class JsonCodec {
     private JsonCodec() {
     }
 
-    static String encodeHeaders(Map<String, String> headers) {
+    static String encodeStrings(Map<String, String> headers) {
         StringBuilder out = new StringBuilder(16 + headers.size() * 32).append('{');
         boolean first = true;
         for (Map.Entry<String, String> e : new TreeMap<>(headers).entrySet()) {
@@ -34,15 +35,15 @@ final class JsonCodec {
         return out.append('}').toString();
     }
 
-    static Map<String, String> decodeHeaders(String json) {
+    static Map<String, String> decodeStrings(String json) {
         Object value = new Parser(json).parseDocument();
         if (!(value instanceof Map<?, ?> map)) {
-            throw new IllegalArgumentException("headers must be a JSON object: " + json);
+            throw new IllegalArgumentException("a JSON object of strings was expected: " + json);
         }
         Map<String, String> headers = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getValue() instanceof String s)) {
-                throw new IllegalArgumentException("header " + e.getKey() + " is not a string: " + json);
+                throw new IllegalArgumentException("the value of " + e.getKey() + " is not a string: " + json);
             }
             headers.put((String) e.getKey(), s);
         }

@@ -7,14 +7,17 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Maps a {@link Message} to the columns shared by the {@code messages} and {@code dead_letters} tables. */
 final class MessageRows {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageRows.class);
 
     /** The message's columns, in binding and reading order. */
     static final String COLUMNS = "correlation_id, body, content_type, headers, endpoint, method, path, query, "
-            + "priority, timeout_ns, submitted_at_ns, partition_key, idempotency_key";
-    static final int COLUMN_COUNT = 13;
+            + "priority, timeout_ns, submitted_at_ns, partition_key, idempotency_key, owner, attributes";
+    static final int COLUMN_COUNT = 15;
     /** The table definitions of {@link #COLUMNS}, in the same order, for both tables. */
     static final String COLUMN_DEFINITIONS = """
               correlation_id TEXT NOT NULL,
@@ -30,11 +33,13 @@ final class MessageRows {
               submitted_at_ns INTEGER NOT NULL,
               partition_key TEXT,
               idempotency_key TEXT,
+              owner TEXT,
+              attributes TEXT NOT NULL DEFAULT '{}',
             """;
-    static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+    static final String PLACEHOLDERS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
     /** A message converted in the caller's thread, so bad values fail there and not in the writer. */
-    record Encoded(Message message, String headers, Long timeoutNanos, long submittedAtNanos) {
+    record Encoded(Message message, String headers, Long timeoutNanos, long submittedAtNanos, String attributes) {
     }
 
     private MessageRows() {
@@ -42,9 +47,9 @@ final class MessageRows {
 
     static Encoded encode(Message message) {
         MessageMetadata m = message.metadata();
-        return new Encoded(message, JsonCodec.encodeHeaders(message.headers()),
+        return new Encoded(message, JsonCodec.encodeStrings(message.headers()),
                 Columns.nanosOrNull(m.timeout(), "metadata.timeout"),
-                Columns.nanos(m.submittedAt(), "metadata.submittedAt"));
+                Columns.nanos(m.submittedAt(), "metadata.submittedAt"), JsonCodec.encodeStrings(m.attributes()));
     }
 
     static void bind(PreparedStatement ps, int first, Encoded encoded) throws SQLException {
@@ -63,7 +68,9 @@ final class MessageRows {
         Columns.setLong(ps, i++, encoded.timeoutNanos());
         ps.setLong(i++, encoded.submittedAtNanos());
         Columns.setString(ps, i++, m.partitionKey());
-        Columns.setString(ps, i, m.idempotencyKey());
+        Columns.setString(ps, i++, m.idempotencyKey());
+        Columns.setString(ps, i++, m.owner());
+        ps.setString(i, encoded.attributes());
     }
 
     static Message read(ResultSet rs, int first) throws SQLException {
@@ -80,14 +87,19 @@ final class MessageRows {
         Long timeoutNanos = Columns.getLong(rs, i++);
         long submittedAt = rs.getLong(i++);
         String partitionKey = rs.getString(i++);
-        String idempotencyKey = rs.getString(i);
+        String idempotencyKey = rs.getString(i++);
+        String owner = rs.getString(i++);
+        String attributes = rs.getString(i);
         try {
-            return new Message(correlationId, body, contentType, JsonCodec.decodeHeaders(headers),
+            return new Message(correlationId, body, contentType, JsonCodec.decodeStrings(headers),
                     new MessageMetadata(endpoint, method, path, query, priority,
                             timeoutNanos == null ? null : Duration.ofNanos(timeoutNanos),
-                            Columns.instant(submittedAt), partitionKey, idempotencyKey));
+                            Columns.instant(submittedAt), partitionKey, idempotencyKey, owner,
+                            JsonCodec.decodeStrings(attributes)));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw HqmException.internal("stored message " + correlationId + " is malformed: " + e.getMessage(), e);
+            LOG.error("stored message {} is malformed", correlationId, e);
+            throw HqmException.internal("stored message " + correlationId + " is malformed ("
+                    + SqliteErrors.SEE_LOG + ")", e);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * epoch nanoseconds ({@code *_ns}); scheduling times are epoch milliseconds.
  */
 final class Schema {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private static final List<String> DDL = List.of(
             // One row per message not yet settled. visible_at is when the row may be leased next: its due
@@ -76,7 +76,8 @@ final class Schema {
               error TEXT,
               processing_time_ms INTEGER,
               completed_at_ns INTEGER,
-              expires_at INTEGER NOT NULL
+              expires_at INTEGER NOT NULL,
+              attributes TEXT NOT NULL DEFAULT '{}'
             )""",
             "CREATE INDEX IF NOT EXISTS results_expiry ON results (expires_at)",
             """
@@ -88,10 +89,21 @@ final class Schema {
             )""",
             "CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at)");
 
+    /** Version 2 (SPI 1.1): the message's owner and attributes, and the record's attributes. */
+    private static final List<String> FROM_1_TO_2 = List.of(
+            "ALTER TABLE messages ADD COLUMN owner TEXT",
+            "ALTER TABLE messages ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE dead_letters ADD COLUMN owner TEXT",
+            "ALTER TABLE dead_letters ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE results ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'");
+
     private Schema() {
     }
 
-    /** Creates or checks the schema; run inside a write transaction. */
+    /**
+     * Creates the schema, or migrates one written by an earlier version (its tables exist, so the
+     * {@code CREATE ... IF NOT EXISTS} statements leave them as they are); run inside a write transaction.
+     */
     static void apply(SqlSession session, String database, String block) throws SQLException {
         int version = Integer.parseInt(session.queryString("PRAGMA user_version"));
         if (version > VERSION) {
@@ -101,6 +113,11 @@ final class Schema {
         }
         for (String statement : DDL) {
             session.execute(statement);
+        }
+        if (version == 1) {
+            for (String statement : FROM_1_TO_2) {
+                session.execute(statement);
+            }
         }
         if (version < VERSION) {
             session.execute("PRAGMA user_version = " + VERSION);

@@ -39,16 +39,24 @@ final class SqlSession implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /**
+     * Closes the cached statements, to be prepared again when next used. Called after a statement failed: the
+     * driver leaves a statement that failed with some errors (e.g. SQLITE_FULL) unusable, though not closed.
+     */
+    void discardStatements() {
         for (PreparedStatement statement : statements.values()) {
             try {
                 statement.close();
             } catch (SQLException ignored) {
-                // closing anyway
+                // discarding anyway
             }
         }
         statements.clear();
+    }
+
+    @Override
+    public void close() {
+        discardStatements();
         try {
             connection.close();
         } catch (SQLException ignored) {

@@ -3,9 +3,16 @@ package io.openhqm.plugin.embedded;
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.HqmException;
 import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Classifies SQLite failures into {@link HqmException}s. */
+/**
+ * Classifies SQLite failures into {@link HqmException}s whose messages a client may see: they say what went
+ * wrong in words an operator can act on, never the database's path or SQLite's own text, which are logged.
+ */
 final class SqliteErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteErrors.class);
+    static final String SEE_LOG = "details in the server log";
     // Primary result codes, https://sqlite.org/rescode.html
     private static final int BUSY = 5;
     private static final int LOCKED = 6;
@@ -46,9 +53,25 @@ final class SqliteErrors {
         };
     }
 
-    /** {@code "<database>: could not <action>: <sqlite message>"}. */
+    /** What went wrong, for a health detail or an error message, e.g. {@code "database not writable"}. */
+    static String problem(SQLException e) {
+        return switch (primaryCode(e)) {
+            case BUSY, LOCKED -> "database busy (another process holds its lock)";
+            case READONLY -> "database not writable";
+            case FULL -> "disk full";
+            case IOERR -> "disk I/O error";
+            case CORRUPT, NOTADB -> "database file corrupt";
+            case CANTOPEN -> "database file cannot be opened";
+            case NOMEM -> "out of memory";
+            case INTERRUPT -> "database operation interrupted";
+            default -> "database error (" + SEE_LOG + ")";
+        };
+    }
+
+    /** {@code "the embedded queue could not <action>: <problem>"}; the path and SQLite's text are logged. */
     static HqmException map(String database, String action, SQLException e) {
-        return new HqmException(kind(e), database + ": could not " + action + ": " + e.getMessage(), e);
+        LOG.warn("{}: could not {}: {}", database, action, e.getMessage());
+        return new HqmException(kind(e), "the embedded queue could not " + action + ": " + problem(e), e);
     }
 
     /** Any failure from database work, as an {@link HqmException}. */
@@ -59,6 +82,8 @@ final class SqliteErrors {
         if (t instanceof SQLException e) {
             return map(database, action, e);
         }
-        return HqmException.internal(database + ": could not " + action + ": " + t, t);
+        LOG.error("{}: could not {}", database, action, t);
+        return HqmException.internal("the embedded queue could not " + action + ": internal error (" + SEE_LOG
+                + ")", t);
     }
 }

@@ -31,18 +31,20 @@ class EmbeddedQueueConfigTest {
         assertEquals(Synchronous.FULL, c.synchronous());
         assertEquals(512, c.maxBatch());
         assertEquals(Duration.ofSeconds(60), c.cleanupInterval());
+        assertEquals(10_000, c.maxBacklog());
     }
 
     @Test
     void everyKey() {
         EmbeddedQueueConfig c = EmbeddedQueueConfig.parse(config("path", "var/../queue", "visibility_timeout", "2m",
-                "poll_interval", "250ms", "synchronous", "NORMAL", "max_batch", 64, "cleanup_interval", 30), home);
+                "poll_interval", "250ms", "synchronous", "NORMAL", "max_batch", 64, "cleanup_interval", 30, "max_backlog", 500), home);
         assertEquals(home.resolve("queue").toAbsolutePath(), c.directory());
         assertEquals(Duration.ofMinutes(2), c.visibilityTimeout());
         assertEquals(Duration.ofMillis(250), c.pollInterval());
         assertEquals(Synchronous.NORMAL, c.synchronous());
         assertEquals(64, c.maxBatch());
         assertEquals(Duration.ofSeconds(30), c.cleanupInterval());
+        assertEquals(500, c.maxBacklog());
 
         Path absolute = home.resolve("elsewhere").toAbsolutePath();
         assertEquals(absolute, EmbeddedQueueConfig.parse(config("path", absolute.toString()), Path.of("/x"))
@@ -53,14 +55,16 @@ class EmbeddedQueueConfigTest {
     void everyProblemIsReportedAtOnceWithItsFullKey() {
         HqmException e = assertThrows(HqmException.class, () -> EmbeddedQueueConfig.parse(config(
                 "bogus", 1, "visibility_timeout", "-1s", "poll_interval", "0ms", "synchronous", "sometimes",
-                "max_batch", 0, "cleanup_interval", "soon", "path", " "), home));
+                "max_batch", 0, "cleanup_interval", "soon", "path", " ", "max_backlog", 0), home));
         assertEquals(ErrorKind.CONFIG, e.kind());
         List<String> problems = e.problems();
-        assertEquals(7, problems.size(), String.join("\n", problems));
+        assertEquals(8, problems.size(), String.join("\n", problems));
+        assertTrue(problems.contains("queue.embedded.max_backlog: must be an integer from 1 to 1000000, was 0"),
+                String.join("\n", problems));
         assertTrue(problems.contains("queue.embedded.visibility_timeout: must be a positive duration, was \"-1s\""),
                 String.join("\n", problems));
         for (String key : List.of("bogus", "visibility_timeout", "poll_interval", "synchronous", "max_batch",
-                "cleanup_interval", "path")) {
+                "cleanup_interval", "path", "max_backlog")) {
             assertTrue(problems.stream().anyMatch(p -> p.startsWith("queue.embedded." + key + ": ")),
                     "no problem names queue.embedded." + key + " in " + problems);
         }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.openhqm.api.ErrorKind;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class EmbeddedQueueTest {
     private static final Duration SECOND = Duration.ofSeconds(1);
+    /** Attribute values are JSON texts, kept exactly as given: spacing, escapes, any Java string. */
+    private static final Map<String, String> ATTRIBUTES = Map.of(
+            "source", "\"web-app\"",
+            "ts", "1700000000",
+            "ratio", "1.5e3",
+            "nested", "{ \"a\": [1, null, true], \"b\": \"Gr\u00fc\u00dfe \\\" \uD83D\uDE00\" }",
+            "naïve key \uD800", "null");
 
     @TempDir
     Path home;
@@ -57,7 +66,7 @@ class EmbeddedQueueTest {
         Message full = new Message("id-full", body, "application/octet-stream", headers,
                 new MessageMetadata("billing", "PUT", "/v1/items/7", "a=1&b=%20", 7,
                         Duration.ofMillis(1500).plusNanos(123), Instant.parse("2025-03-04T05:06:07.123456789Z"),
-                        "partition-1", "idem-1"));
+                        "partition-1", "idem-1", "owner-digest", ATTRIBUTES));
         Message bare = new Message("id-bare", new byte[0], "text/plain", Map.of(),
                 MessageMetadata.defaults(Instant.parse("1970-01-01T00:00:00Z").minusNanos(1)));
 
@@ -300,6 +309,25 @@ class EmbeddedQueueTest {
     }
 
     @Test
+    void ownerAndAttributesTravelWithTheMessageIntoTheDeadLetters() throws Exception {
+        Message message = new Message("m", "{}".getBytes(), "application/json", Map.of(),
+                new MessageMetadata(null, null, null, null, 0, null, Instant.now(), null, null, "owner-digest",
+                        ATTRIBUTES));
+        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+            queue.publish(message).toCompletableFuture().join();
+            consumer.poll(1, SECOND).getFirst().retry(Duration.ZERO, "503");
+            Delivery retried = consumer.poll(1, SECOND).getFirst();
+            assertEquals(message, retried.message());
+            retried.deadLetter("max retries exceeded");
+
+            Message dead = queue.deadLetters(1).getFirst().message();
+            assertEquals(message, dead);
+            assertEquals("owner-digest", dead.metadata().owner());
+            assertEquals(ATTRIBUTES, dead.metadata().attributes());
+        }
+    }
+
+    @Test
     void restartWithTheSameInstanceIdRedeliversInFlightMessagesAtOnce() throws Exception {
         try (EmbeddedQueue queue = queue(home, "worker-1")) {
             for (int i = 0; i < 3; i++) {
@@ -481,6 +509,37 @@ class EmbeddedQueueTest {
         HqmException cause = assertInstanceOf(HqmException.class, e.getCause());
         assertTrue(cause.isRetryable());
         assertThrows(HqmException.class, () -> queue.consumer("other"));
+    }
+
+    @Test
+    void aPublishBeyondTheBacklogIsRefusedAtOnceAndEveryAcceptedPublishIsKept() throws Exception {
+        try (EmbeddedQueue queue = queue(home, "a", "max_backlog", 5); QueueConsumer consumer = queue.consumer("c")) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch writerHeld = new CountDownLatch(1);
+            CompletableFuture<Object> blocker = queue.database().write(s -> Fixtures.hold(writerHeld, release));
+            writerHeld.await();
+
+            List<CompletableFuture<Void>> accepted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                accepted.add(queue.publish(message("m-" + i)).toCompletableFuture());
+            }
+            CompletableFuture<Void> refused = queue.publish(message("refused")).toCompletableFuture();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(1, TimeUnit.SECONDS),
+                    "a publish beyond the backlog must fail at once, while the writer is still held");
+            HqmException overloaded = assertInstanceOf(HqmException.class, e.getCause());
+            assertEquals(ErrorKind.TRANSIENT, overloaded.kind());
+            assertEquals("the embedded queue is overloaded; retry later", overloaded.getMessage());
+            assertFalse(accepted.stream().anyMatch(CompletableFuture::isDone));
+
+            release.countDown();
+            blocker.get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(accepted.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            assertEquals(5, queue.depth());
+            List<String> delivered = pollAll(consumer, 5, Duration.ofSeconds(5)).stream()
+                    .map(d -> d.message().correlationId()).toList();
+            assertEquals(List.of("m-0", "m-1", "m-2", "m-3", "m-4"), delivered);
+            queue.publish(message("later")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test

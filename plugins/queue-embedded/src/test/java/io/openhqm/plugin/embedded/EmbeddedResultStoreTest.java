@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,8 +49,10 @@ class EmbeddedResultStoreTest {
                 Instant.parse("2025-01-02T03:04:05.000000001Z"), Instant.parse("2025-01-02T03:04:06.5Z"), 3,
                 "owner-hash", new Reply(body, "application/octet-stream",
                         Map.of("etag", "\"abc\"", "x-note", "naïve\nline"), 201),
-                "first attempt timed out", 42L, Instant.parse("2025-01-02T03:04:06.5Z"));
-        RequestRecord pending = RequestRecord.pending("id-2", Instant.parse("2025-01-02T03:04:05Z"), null);
+                "first attempt timed out", 42L, Instant.parse("2025-01-02T03:04:06.5Z"),
+                Map.of("source", "\"web-app\"", "nested", "{ \"a\": [1, 2.5] }", "ünïcode \uD800", "null"));
+        RequestRecord pending = RequestRecord.pending("id-2", Instant.parse("2025-01-02T03:04:05Z"), null,
+                Map.of("ts", "1700000000"));
         RequestRecord emptyReply = new RequestRecord("id-3", Status.FAILED, Instant.EPOCH, Instant.EPOCH, 1, null,
                 new Reply(new byte[0], "text/plain", Map.of(), null), null, null, Instant.EPOCH);
 
@@ -63,6 +66,149 @@ class EmbeddedResultStoreTest {
             RequestRecord processing = pending.processing(1, Instant.now());
             store.put(processing).toCompletableFuture().join();
             assertEquals(Optional.of(processing), store.get("id-2").toCompletableFuture().join());
+        }
+    }
+
+    @Test
+    void aTerminalRecordIsNotOverwrittenByALaterPut() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR);
+             EmbeddedResultStore otherProcess = store(home, "b", HOUR)) {
+            RequestRecord pending = RequestRecord.pending("id", Instant.now(), "owner", Map.of("n", "1"));
+            RequestRecord processing = pending.processing(1, Instant.now());
+            RequestRecord completed = processing.finished(Status.COMPLETED, Reply.json("{\"ok\":1}".getBytes()),
+                    null, 5, Instant.now());
+            store.put(pending).toCompletableFuture().join();
+            store.put(processing).toCompletableFuture().join();
+            store.put(completed).toCompletableFuture().join();
+
+            List<RequestRecord> late = List.of(processing, pending, processing.waitingForRetry("lost lease",
+                    Instant.now()), processing.finished(Status.FAILED, null, "timed out", 9, Instant.now()),
+                    processing.finished(Status.COMPLETED, Reply.json("{\"ok\":2}".getBytes()), null, 7,
+                            Instant.now()));
+            for (RequestRecord r : late) {
+                store.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                otherProcess.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(Optional.of(completed), store.get("id").toCompletableFuture().join());
+            assertEquals(Optional.of(completed), otherProcess.get("id").toCompletableFuture().join());
+            assertEquals(Optional.of(completed), store.awaitTerminal("id", Duration.ZERO).toCompletableFuture()
+                    .join());
+        }
+    }
+
+    @Test
+    void anExpiredTerminalRecordCanBeReplaced() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(300), "cleanup_interval", "1h")) {
+            RequestRecord first = RequestRecord.pending("id", Instant.now(), null)
+                    .finished(Status.FAILED, null, "refused", 1, Instant.now());
+            store.put(first).toCompletableFuture().join();
+            Thread.sleep(400);
+            assertEquals(1, rows(home, "results"), "the expired row must still be there for this test");
+            RequestRecord reused = RequestRecord.pending("id", Instant.now(), null);
+            store.put(reused).toCompletableFuture().join();
+            assertEquals(Optional.of(reused), store.get("id").toCompletableFuture().join());
+        }
+    }
+
+    @Test
+    void aPutIssuedBeforeAPublishIsStoredBeforeTheMessageCanBeLeased() throws Exception {
+        int total = 200;
+        try (EmbeddedQueue queue = queue(home, "a"); EmbeddedResultStore store = store(home, "a", HOUR);
+             var consumer = queue.consumer("c")) {
+            assertTrue(store.ordersPutsBeforePublishes());
+            Thread publisher = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < total; i++) {
+                    store.put(RequestRecord.pending("m-" + i, Instant.now(), null));
+                    queue.publish(Fixtures.message("m-" + i));
+                }
+            });
+            int seen = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (seen < total && System.nanoTime() < deadline) {
+                for (var delivery : consumer.poll(50, Duration.ofMillis(200))) {
+                    String id = delivery.message().correlationId();
+                    assertTrue(store.get(id).toCompletableFuture().join().isPresent(), id + " leased before its put");
+                    delivery.ack();
+                    seen++;
+                }
+            }
+            publisher.join();
+            assertEquals(total, seen);
+        }
+    }
+
+    @Test
+    void discardPendingRemovesOnlyARecordThatNoAttemptHasTouched() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            Instant now = Instant.now();
+            RequestRecord untouched = RequestRecord.pending("untouched", now, null);
+            RequestRecord processing = RequestRecord.pending("processing", now, null).processing(1, now);
+            RequestRecord waiting = RequestRecord.pending("waiting", now, null).processing(1, now)
+                    .waitingForRetry("503", now);
+            RequestRecord done = RequestRecord.pending("done", now, null)
+                    .finished(Status.COMPLETED, Reply.json("{}".getBytes()), null, 1, now);
+            for (RequestRecord r : List.of(untouched, processing, waiting, done)) {
+                store.put(r).toCompletableFuture().join();
+                store.discardPending(r.correlationId()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            store.discardPending("unknown").toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            assertEquals(Optional.empty(), store.get("untouched").toCompletableFuture().join());
+            for (RequestRecord kept : List.of(processing, waiting, done)) {
+                assertEquals(Optional.of(kept), store.get(kept.correlationId()).toCompletableFuture().join());
+            }
+        }
+    }
+
+    @Test
+    void releasingAnIdempotencyKeyUnbindsItOnlyFromTheSameClaim() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+            IdempotencyClaim first = new IdempotencyClaim("key:k", "sha256:aaa", "id-1");
+            IdempotencyClaim second = new IdempotencyClaim("key:k", "sha256:bbb", "id-2");
+            assertEquals(first, store.claimIdempotencyKey(first).toCompletableFuture().join());
+
+            for (IdempotencyClaim other : List.of(new IdempotencyClaim("key:k", "sha256:aaa", "id-9"),
+                    new IdempotencyClaim("key:k", "sha256:zzz", "id-1"), second,
+                    new IdempotencyClaim("key:other", "sha256:aaa", "id-1"))) {
+                store.releaseIdempotencyKey(other).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertEquals(first, store.claimIdempotencyKey(second).toCompletableFuture().join(),
+                        "released by " + other);
+            }
+
+            store.releaseIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(second, store.claimIdempotencyKey(second).toCompletableFuture().join());
+            store.releaseIdempotencyKey(first).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(second, store.claimIdempotencyKey(first).toCompletableFuture().join(),
+                    "a stale release removed the next claim");
+        }
+    }
+
+    @Test
+    void aReadBeyondTheBacklogIsRefusedAtOnce() throws Exception {
+        try (EmbeddedResultStore store = store(home, "a", HOUR, "max_backlog", 1)) {
+            RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
+            store.put(record).toCompletableFuture().join();
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch readersHeld = new CountDownLatch(2);
+            List<CompletableFuture<Object>> blockers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) { // every reader thread
+                blockers.add(store.database().read(s -> Fixtures.hold(readersHeld, release), "block"));
+            }
+            readersHeld.await();
+            CompletableFuture<Optional<RequestRecord>> queued = store.get("id").toCompletableFuture();
+
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> store.get("id").toCompletableFuture().get(1, TimeUnit.SECONDS));
+            HqmException overloaded = assertInstanceOf(HqmException.class, e.getCause());
+            assertTrue(overloaded.isRetryable());
+            assertEquals("the embedded queue is overloaded; retry later", overloaded.getMessage());
+
+            release.countDown();
+            assertEquals(Optional.of(record), queued.get(5, TimeUnit.SECONDS));
+            for (CompletableFuture<Object> blocker : blockers) {
+                blocker.get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(Optional.of(record), store.get("id").toCompletableFuture().get(5, TimeUnit.SECONDS));
         }
     }
 

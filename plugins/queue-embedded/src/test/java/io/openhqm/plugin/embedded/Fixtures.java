@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 /** Shared helpers for the embedded plugin's tests. */
 final class Fixtures {
@@ -48,6 +49,17 @@ final class Fixtures {
     static Message message(String id, int priority) {
         return new Message(id, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "application/json",
                 Map.of(), new MessageMetadata(null, null, null, null, priority, null, Instant.now(), null, null));
+    }
+
+    /** Database work that holds its thread: counts {@code held} down, then waits for {@code release}. */
+    static Object hold(CountDownLatch held, CountDownLatch release) {
+        held.countDown();
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return null;
     }
 
     /** Polls until {@code count} deliveries arrived or {@code within} passed. */

@@ -38,7 +38,7 @@ class GroupCommitWriterTest {
         SqlSession session = new SqlSession(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("t.db")));
         session.execute("PRAGMA journal_mode = WAL");
         session.execute("CREATE TABLE t (k TEXT PRIMARY KEY)");
-        writer = new GroupCommitWriter(session, "t.db", 100);
+        writer = new GroupCommitWriter(session, "t.db", 100, 3);
     }
 
     @AfterEach
@@ -65,7 +65,10 @@ class GroupCommitWriterTest {
         works.get(3).get(5, TimeUnit.SECONDS);
         HqmException duplicate = failure(works.get(1));
         assertEquals(ErrorKind.INTERNAL, duplicate.kind());
-        assertTrue(duplicate.getMessage().contains("UNIQUE"), duplicate.getMessage());
+        assertEquals("the embedded queue could not write: database error (details in the server log)",
+                duplicate.getMessage());
+        assertTrue(duplicate.getCause().getMessage().contains("UNIQUE"), "SQLite's text stays in the cause, "
+                + "for the log: " + duplicate.getCause());
         assertEquals(ErrorKind.INTERNAL, failure(works.get(2)).kind());
         assertEquals(commits + 2, writer.commits(), "the blocker's batch and one batch for the rest");
         assertEquals(List.of("a", "b"), keys());
@@ -83,6 +86,52 @@ class GroupCommitWriterTest {
         blocker.get(5, TimeUnit.SECONDS);
         CompletableFuture.allOf(works.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
         assertEquals(commits + 3, writer.commits(), "the blocker, then two works per batch");
+    }
+
+    @Test
+    void aFullBacklogRefusesNewWorkAtOnceAndLosesNothingAccepted() throws Exception {
+        CompletableFuture<Object> blocker = block();
+        List<CompletableFuture<Object>> accepted = new ArrayList<>();
+        for (String k : List.of("a", "b", "c")) {
+            accepted.add(writer.offer(s -> insertRow(s, k), 10));
+        }
+        assertEquals(3, writer.backlog());
+
+        CompletableFuture<Object> refused = writer.offer(s -> insertRow(s, "d"), 10);
+        assertTrue(refused.isCompletedExceptionally(), "refused work must fail at once, not wait");
+        HqmException overloaded = failure(refused);
+        assertEquals(ErrorKind.TRANSIENT, overloaded.kind());
+        assertEquals("the embedded queue is overloaded; retry later", overloaded.getMessage());
+        assertEquals(3, writer.backlog(), "a refused work must not be queued");
+        assertEquals(1, writer.refused());
+
+        CompletableFuture<Object> settling = insert("e"); // work for what was already accepted is never refused
+        assertEquals(4, writer.backlog());
+
+        release.countDown();
+        blocker.get(5, TimeUnit.SECONDS);
+        CompletableFuture.allOf(accepted.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        settling.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("a", "b", "c", "e"), keys());
+        assertEquals(0, writer.backlog());
+        writer.offer(s -> insertRow(s, "f"), 10).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("a", "b", "c", "e", "f"), keys());
+    }
+
+    @Test
+    void theBacklogAlsoStopsAtItsByteBudgetButTakesOneLargeWorkAlone() throws Exception {
+        CompletableFuture<Object> blocker = block();
+        long half = GroupCommitWriter.MAX_BACKLOG_BYTES / 2;
+        CompletableFuture<Object> first = writer.offer(s -> insertRow(s, "a"), half);
+        CompletableFuture<Object> second = writer.offer(s -> insertRow(s, "b"), half);
+        assertEquals(ErrorKind.TRANSIENT, failure(writer.offer(s -> insertRow(s, "c"), 1)).kind());
+        release.countDown();
+        blocker.get(5, TimeUnit.SECONDS);
+        first.get(5, TimeUnit.SECONDS);
+        second.get(5, TimeUnit.SECONDS);
+
+        writer.offer(s -> insertRow(s, "huge"), GroupCommitWriter.MAX_BACKLOG_BYTES * 2).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("a", "b", "huge"), keys());
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class JsonCodecTest {
 
     @Test
-    void headersRoundTripExactly() {
+    void stringMapsRoundTripExactly() {
         Map<String, String> headers = new HashMap<>();
         headers.put("plain", "value");
         headers.put("quotes \" and \\ backslash", "\"\\/");
@@ -22,11 +22,11 @@ class JsonCodecTest {
         headers.put("unicode", "Grüße 日本 \uD83D\uDE00");
         headers.put("lone surrogates", "\uD800 and \uDFFF");
         headers.put("", "");
-        String json = JsonCodec.encodeHeaders(headers);
+        String json = JsonCodec.encodeStrings(headers);
         assertTrue(json.chars().allMatch(c -> c >= 0x20 && c < 0x7F), "not pure ASCII: " + json);
-        assertEquals(headers, JsonCodec.decodeHeaders(json));
-        assertEquals(Map.of(), JsonCodec.decodeHeaders(JsonCodec.encodeHeaders(Map.of())));
-        assertEquals(Map.of("a", "b"), JsonCodec.decodeHeaders(" { \"a\" : \"b\" } "));
+        assertEquals(headers, JsonCodec.decodeStrings(json));
+        assertEquals(Map.of(), JsonCodec.decodeStrings(JsonCodec.encodeStrings(Map.of())));
+        assertEquals(Map.of("a", "b"), JsonCodec.decodeStrings(" { \"a\" : \"b\" } "));
     }
 
     @Test
@@ -42,7 +42,7 @@ class JsonCodecTest {
     void malformedInputIsRejected() {
         for (String bad : List.of("", "{", "{\"a\":1}", "{\"a\":\"b\"", "[1]", "{\"a\":\"\\x\"}", "{} x",
                 "{\"a\":\"\\u12\"}")) {
-            assertThrows(IllegalArgumentException.class, () -> JsonCodec.decodeHeaders(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> JsonCodec.decodeStrings(bad), bad);
         }
         assertThrows(IllegalArgumentException.class, () -> JsonCodec.decodeHistory("[{\"attempt\":1}]"));
     }
