@@ -53,12 +53,12 @@ final class EmbeddedResultStore implements ResultStore {
 
     private static final String COLUMNS = "correlation_id, status, submitted_at_ns, updated_at_ns, attempts, "
             + "owner, reply_body, reply_content_type, reply_headers, reply_status_code, error, processing_time_ms, "
-            + "completed_at_ns, attributes";
+            + "completed_at_ns, attributes, started_at_ns";
     private static final String TERMINAL = Arrays.stream(Status.values()).filter(Status::isTerminal)
             .map(status -> "'" + status.name() + "'").collect(Collectors.joining(", "));
     /** Inserts, or replaces a record unless it is terminal and unexpired: one statement, so the check is atomic. */
     private static final String PUT_SQL = "INSERT INTO results (" + COLUMNS
-            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (correlation_id) "
+            + ", expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (correlation_id) "
             + "DO UPDATE SET " + Arrays.stream((COLUMNS + ", expires_at").split(", "))
                     .filter(column -> !column.equals("correlation_id"))
                     .map(column -> column + " = excluded." + column).collect(Collectors.joining(", "))
@@ -122,8 +122,8 @@ final class EmbeddedResultStore implements ResultStore {
             long now = clock.millis();
             PreparedStatement ps = s.prepare(PUT_SQL);
             row.bind(ps);
-            ps.setLong(15, Columns.plusMillis(now, ttl));
-            ps.setLong(16, now);
+            ps.setLong(16, Columns.plusMillis(now, ttl));
+            ps.setLong(17, now);
             return ps.executeUpdate() == 1;
         }, record.reply() == null ? 0 : record.reply().body().length);
         if (record.status().isTerminal()) {
@@ -399,13 +399,13 @@ final class EmbeddedResultStore implements ResultStore {
 
     /** A {@link RequestRecord} converted for binding in the caller's thread. */
     private record Row(RequestRecord record, long submittedAt, long updatedAt, Long completedAt,
-                       String replyHeaders, String attributes) {
+                       String replyHeaders, String attributes, Long startedAt) {
 
         static Row of(RequestRecord r) {
             return new Row(r, Columns.nanos(r.submittedAt(), "submittedAt"), Columns.nanos(r.updatedAt(), "updatedAt"),
                     Columns.nanosOrNull(r.completedAt(), "completedAt"),
                     r.reply() == null ? null : JsonCodec.encodeStrings(r.reply().headers()),
-                    JsonCodec.encodeStrings(r.attributes()));
+                    JsonCodec.encodeStrings(r.attributes()), Columns.nanosOrNull(r.startedAt(), "startedAt"));
         }
 
         void bind(PreparedStatement ps) throws SQLException {
@@ -432,6 +432,7 @@ final class EmbeddedResultStore implements ResultStore {
             Columns.setLong(ps, 12, r.processingTimeMs());
             Columns.setLong(ps, 13, completedAt);
             ps.setString(14, attributes);
+            Columns.setLong(ps, 15, startedAt);
         }
 
         static RequestRecord read(ResultSet rs) throws SQLException {
@@ -443,7 +444,7 @@ final class EmbeddedResultStore implements ResultStore {
                 return new RequestRecord(id, Status.valueOf(rs.getString(2)), Columns.instant(rs.getLong(3)),
                         Columns.instant(rs.getLong(4)), rs.getInt(5), rs.getString(6), reply, rs.getString(11),
                         Columns.getLong(rs, 12), Columns.getInstant(rs, 13),
-                        JsonCodec.decodeStrings(rs.getString(14)));
+                        JsonCodec.decodeStrings(rs.getString(14)), Columns.getInstant(rs, 15));
             } catch (IllegalArgumentException | NullPointerException e) {
                 LOG.error("stored result {} is malformed", id, e);
                 throw HqmException.internal("stored result " + id + " is malformed (" + SqliteErrors.SEE_LOG + ")",

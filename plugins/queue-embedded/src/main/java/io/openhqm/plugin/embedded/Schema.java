@@ -77,7 +77,8 @@ final class Schema {
               processing_time_ms INTEGER,
               completed_at_ns INTEGER,
               expires_at INTEGER NOT NULL,
-              attributes TEXT NOT NULL DEFAULT '{}'
+              attributes TEXT NOT NULL DEFAULT '{}',
+              started_at_ns INTEGER
             )""",
             "CREATE INDEX IF NOT EXISTS results_expiry ON results (expires_at)",
             """
@@ -89,13 +90,14 @@ final class Schema {
             )""",
             "CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at)");
 
-    /** Version 2 (SPI 1.1): the message's owner and attributes, and the record's attributes. */
+    /** Version 2 (SPI 1.1): the message's owner and attributes, and the record's attributes and start. */
     private static final List<String> FROM_1_TO_2 = List.of(
             "ALTER TABLE messages ADD COLUMN owner TEXT",
             "ALTER TABLE messages ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
             "ALTER TABLE dead_letters ADD COLUMN owner TEXT",
             "ALTER TABLE dead_letters ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
-            "ALTER TABLE results ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'");
+            "ALTER TABLE results ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE results ADD COLUMN started_at_ns INTEGER");
 
     private Schema() {
     }

@@ -50,7 +50,8 @@ class EmbeddedResultStoreTest {
                 "owner-hash", new Reply(body, "application/octet-stream",
                         Map.of("etag", "\"abc\"", "x-note", "naïve\nline"), 201),
                 "first attempt timed out", 42L, Instant.parse("2025-01-02T03:04:06.5Z"),
-                Map.of("source", "\"web-app\"", "nested", "{ \"a\": [1, 2.5] }", "ünïcode \uD800", "null"));
+                Map.of("source", "\"web-app\"", "nested", "{ \"a\": [1, 2.5] }", "ünïcode \uD800", "null"),
+                Instant.parse("2025-01-02T03:04:05.250000001Z"));
         RequestRecord pending = RequestRecord.pending("id-2", Instant.parse("2025-01-02T03:04:05Z"), null,
                 Map.of("ts", "1700000000"));
         RequestRecord emptyReply = new RequestRecord("id-3", Status.FAILED, Instant.EPOCH, Instant.EPOCH, 1, null,
