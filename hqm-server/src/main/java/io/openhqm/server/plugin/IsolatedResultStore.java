@@ -32,6 +32,16 @@ record IsolatedResultStore(ResultStore store, ClassLoader loader) implements Res
     }
 
     @Override
+    public CompletionStage<Void> releaseIdempotencyKey(IdempotencyClaim claim) {
+        return ContextClassLoader.call(loader, () -> store.releaseIdempotencyKey(claim));
+    }
+
+    @Override
+    public CompletionStage<Void> discardPending(String correlationId) {
+        return ContextClassLoader.call(loader, () -> store.discardPending(correlationId));
+    }
+
+    @Override
     public boolean ordersPutsBeforePublishes() {
         return ContextClassLoader.call(loader, store::ordersPutsBeforePublishes);
     }
