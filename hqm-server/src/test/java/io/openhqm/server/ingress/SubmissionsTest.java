@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openhqm.server.config.ConfigLoader;
 import io.openhqm.server.config.ConfigSources;
 import io.openhqm.server.config.ServerConfig;
+import io.openhqm.testing.InMemoryQueue;
+import io.openhqm.testing.InMemoryResultStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,6 +1,7 @@
-package io.openhqm.server.ingress;
+package io.openhqm.testing;
 
 import io.openhqm.api.Health;
+import io.openhqm.api.HqmException;
 import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
@@ -12,13 +13,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims). */
-final class InMemoryResultStore implements ResultStore {
-    final Map<String, RequestRecord> records = new ConcurrentHashMap<>();
-    final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
+/**
+ * A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims);
+ * {@link #down} makes puts fail as an unreachable backend's do.
+ */
+public final class InMemoryResultStore implements ResultStore {
+    public final Map<String, RequestRecord> records = new ConcurrentHashMap<>();
+    public final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
+    public volatile boolean down;
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
+        if (down) {
+            return CompletableFuture.failedFuture(HqmException.transientFailure("store down", null));
+        }
         records.merge(record.correlationId(), record, (old, next) -> old.status().isTerminal() ? old : next);
         return CompletableFuture.completedFuture(null);
     }
