@@ -25,6 +25,7 @@ import io.openhqm.server.engine.DeliveryPipeline;
 import io.openhqm.server.engine.RetryPolicy;
 import io.openhqm.server.engine.WorkerEngine;
 import io.openhqm.server.http.HttpServer;
+import io.openhqm.server.ingress.EndpointCatalog;
 import io.openhqm.server.ingress.QueueDepthMonitor;
 import io.openhqm.server.ingress.Submissions;
 import io.openhqm.server.plugin.PluginRegistry;
@@ -152,7 +153,10 @@ public final class Server implements AutoCloseable {
         components.put("queue", queue::health);
         components.put("results", results::health);
         if (command.runsListener()) {
-            Submissions submissions = new Submissions(queue, results, depth, config, clock, meters);
+            Submissions submissions = new Submissions(queue, results, depth, new Submissions.Options(
+                    config.queue().requestQueueName(), config.queue().maxDepth(),
+                    config.results().type().equals(config.queue().type()), endpointCatalog(config.proxy())),
+                    clock, meters);
             http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
                     meters::scrape, meters, clock);
         } else {
@@ -178,6 +182,12 @@ public final class Server implements AutoCloseable {
         Processor processor = registry.createProcessor(type, processorConfig(config, type), context);
         toClose.push(processor);
         return processor;
+    }
+
+    private static EndpointCatalog endpointCatalog(ServerConfig.Proxy proxy) {
+        Map<String, java.util.Set<String>> methods = new LinkedHashMap<>();
+        proxy.endpoints().forEach((name, endpoint) -> methods.put(name, endpoint.methods()));
+        return new EndpointCatalog(methods, proxy.defaultEndpoint());
     }
 
     private static PluginConfig processorConfig(ServerConfig config, String type) {

@@ -6,7 +6,6 @@ import io.openhqm.api.queue.Queue;
 import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
-import io.openhqm.server.config.ServerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -39,7 +39,7 @@ public final class Submissions {
     private final Queue queue;
     private final ResultStore results;
     private final QueueDepthMonitor depth;
-    private final ServerConfig.Proxy proxy;
+    private final EndpointCatalog endpoints;
     private final String queueName;
     private final long maxDepth;
     private final boolean putAndPublishTogether;
@@ -47,16 +47,27 @@ public final class Submissions {
     private final Counter published;
     private final Counter notPublished;
 
-    public Submissions(Queue queue, ResultStore results, QueueDepthMonitor depth, ServerConfig config, Clock clock,
+    /**
+     * What the core needs of the configuration.
+     *
+     * @param queueName   {@code queue.request_queue_name}, for metrics
+     * @param maxDepth    {@code queue.max_depth}; 0 = unbounded
+     * @param sameBackend whether the queue and the result store are one plugin's (the PENDING put and the publish
+     *                    may then go together where the store keeps them in order)
+     * @param endpoints   the endpoints submissions may name
+     */
+    public record Options(String queueName, long maxDepth, boolean sameBackend, EndpointCatalog endpoints) {
+    }
+
+    public Submissions(Queue queue, ResultStore results, QueueDepthMonitor depth, Options options, Clock clock,
                        MeterRegistry meters) {
         this.queue = Objects.requireNonNull(queue, "queue is null");
         this.results = Objects.requireNonNull(results, "results is null");
         this.depth = Objects.requireNonNull(depth, "depth is null");
-        this.proxy = config.proxy();
-        this.queueName = config.queue().requestQueueName();
-        this.maxDepth = config.queue().maxDepth();
-        this.putAndPublishTogether = config.results().type().equals(config.queue().type())
-                && results.ordersPutsBeforePublishes();
+        this.endpoints = options.endpoints();
+        this.queueName = options.queueName();
+        this.maxDepth = options.maxDepth();
+        this.putAndPublishTogether = options.sameBackend() && results.ordersPutsBeforePublishes();
         this.clock = clock;
         this.published = publishCounter(meters, "success");
         this.notPublished = publishCounter(meters, "error");
@@ -232,31 +243,29 @@ public final class Submissions {
 
     private void checkRoute(Submission submission) {
         if (submission.endpoint() != null) {
-            ServerConfig.Endpoint endpoint = proxy.endpoints().get(submission.endpoint());
-            if (endpoint == null) {
+            Set<String> methods = endpoints.methods().get(submission.endpoint());
+            if (methods == null) {
                 throw new SubmissionRejected(SubmissionRejected.Reason.INVALID, "metadata.endpoint",
                         "Unknown endpoint \"" + submission.endpoint() + "\"; configured endpoints: "
-                                + (proxy.endpoints().isEmpty() ? "none" : String.join(", ", proxy.endpoints().keySet()))
-                                + ".");
+                                + endpoints.names() + ".");
             }
-            checkMethod(endpoint, submission.method());
+            checkMethod(submission.endpoint(), methods, submission.method());
         } else if (submission.method() != null) {
-            ServerConfig.Endpoint fallback = proxy.defaultEndpoint() == null ? null
-                    : proxy.endpoints().get(proxy.defaultEndpoint());
-            if (fallback == null) {
+            String fallback = endpoints.defaultEndpoint();
+            if (fallback == null || !endpoints.methods().containsKey(fallback)) {
                 throw new SubmissionRejected(SubmissionRejected.Reason.INVALID, "metadata.method",
                         "metadata.method needs an endpoint: give metadata.endpoint or configure"
                                 + " proxy.default_endpoint.");
             }
-            checkMethod(fallback, submission.method());
+            checkMethod(fallback, endpoints.methods().get(fallback), submission.method());
         }
     }
 
-    private static void checkMethod(ServerConfig.Endpoint endpoint, String method) {
-        if (method != null && !endpoint.methods().contains(method)) {
+    private static void checkMethod(String endpoint, Set<String> methods, String method) {
+        if (method != null && !methods.contains(method)) {
             throw new SubmissionRejected(SubmissionRejected.Reason.INVALID, "metadata.method",
-                    "Method " + method + " is not allowed for endpoint \"" + endpoint.name() + "\"; allowed: "
-                            + String.join(", ", endpoint.methods().stream().sorted().toList()) + ".");
+                    "Method " + method + " is not allowed for endpoint \"" + endpoint + "\"; allowed: "
+                            + String.join(", ", methods.stream().sorted().toList()) + ".");
         }
     }
 

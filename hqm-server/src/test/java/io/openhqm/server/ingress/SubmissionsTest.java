@@ -6,38 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.openhqm.server.config.ConfigLoader;
-import io.openhqm.server.config.ConfigSources;
-import io.openhqm.server.config.ServerConfig;
 import io.openhqm.testing.InMemoryQueue;
 import io.openhqm.testing.InMemoryResultStore;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The submission rules on in-memory adapters: reservation, idempotency, undoing refused submissions, depth. */
 class SubmissionsTest {
-    @TempDir
-    Path home;
     final InMemoryQueue queue = new InMemoryQueue();
     final InMemoryResultStore results = new InMemoryResultStore();
     QueueDepthMonitor depth;
 
-    Submissions submissions(String... sets) {
-        List<String> all = new ArrayList<>(List.of(sets));
-        ServerConfig config = new ConfigLoader().load(new ConfigSources(home, List.of(), Optional.empty(), Map.of(),
-                all));
+    Submissions submissions() {
+        return submissions(0);
+    }
+
+    Submissions submissions(long maxDepth) {
         depth = new QueueDepthMonitor(queue, "q", Duration.ofHours(1), new SimpleMeterRegistry());
-        return new Submissions(queue, results, depth, config, Clock.systemUTC(), new SimpleMeterRegistry());
+        return new Submissions(queue, results, depth, new Submissions.Options("q", maxDepth, true,
+                EndpointCatalog.none()), Clock.systemUTC(), new SimpleMeterRegistry());
     }
 
     @AfterEach
@@ -127,7 +119,7 @@ class SubmissionsTest {
 
     @Test
     void maxDepthHoldsBetweenTwoReadingsOfTheDepth() {
-        Submissions submissions = submissions("queue.max_depth=5");
+        Submissions submissions = submissions(5);
         int accepted = 0;
         for (int i = 0; i < 20; i++) {
             try {
