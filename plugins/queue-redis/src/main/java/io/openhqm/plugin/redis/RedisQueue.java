@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Queue;
@@ -241,25 +242,26 @@ final class RedisQueue implements Queue {
     }
 
     /**
-     * Marks the record of a message the queue dead-lettered by itself (never settled by a worker) as FAILED,
-     * unless it is terminal already.
+     * Marks the record of a message the queue dead-lettered by itself (never settled by a worker) as FAILED, keeping
+     * its owner and attributes; a terminal record, even one stored meanwhile, stays as it is (conditional put).
      */
     void failRecord(Message message, int attempts, String error) {
-        RedisResultStore.Keys keys = resultKeys;
-        redis.get(keys.result(message.correlationId())).toCompletableFuture().thenCompose(bytes -> {
+        String id = message.correlationId();
+        redis.get(resultKeys.result(id)).toCompletableFuture().thenCompose(bytes -> {
+            MessageMetadata metadata = message.metadata();
             RequestRecord current = bytes == null
-                    ? RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(), null)
+                    ? RequestRecord.pending(id, metadata.submittedAt(), metadata.owner(), metadata.attributes())
                     : RecordFormat.decode(bytes);
             if (current.status().isTerminal()) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(false);
             }
             Instant now = clock.instant();
-            RequestRecord failed = new RequestRecord(current.correlationId(), Status.FAILED, current.submittedAt(),
-                    now, attempts, current.owner(), null, error, null, now);
-            return RedisResultStore.write(redis, keys, failed, backend.resultTtl().toMillis());
-        }).whenComplete((ok, e) -> {
+            RequestRecord failed = new RequestRecord(id, Status.FAILED, current.submittedAt(), now, attempts,
+                    current.owner(), null, error, null, now, current.attributes());
+            return RedisResultStore.write(redis, resultKeys, failed, backend.resultTtl().toMillis());
+        }).whenComplete((stored, e) -> {
             if (e != null) {
-                LOG.warn("could not mark {} as FAILED: {}", message.correlationId(), RedisBackend.describe(e));
+                LOG.warn("could not mark {} as FAILED: {}", id, RedisBackend.describe(e));
             }
         });
     }
