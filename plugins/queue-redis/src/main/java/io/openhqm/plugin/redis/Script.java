@@ -23,9 +23,10 @@ import java.util.concurrent.CompletionException;
  */
 final class Script {
     private static final List<Script> ALL = new ArrayList<>();
-    static final Script ACK = load("ack.lua");
-    static final Script REQUEUE = load("requeue.lua");
-    static final Script DEAD_LETTER = load("dead_letter.lua");
+    static final Script ACK = load("ack.lua", "settle.lua");
+    static final Script REQUEUE = load("requeue.lua", "settle.lua");
+    static final Script DEAD_LETTER = load("dead_letter.lua", "settle.lua");
+    static final Script RENEW = load("renew.lua");
     static final Script MOVE_DUE = load("move_due.lua");
     static final Script RECLAIM = load("reclaim.lua");
     static final Script RECOVER = load("recover.lua");
