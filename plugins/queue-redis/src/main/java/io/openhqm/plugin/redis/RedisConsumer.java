@@ -370,9 +370,18 @@ final class RedisConsumer implements QueueConsumer {
         return fields;
     }
 
+    /** Hands back the entries read ahead, which no worker has seen, so others get them without a wait. */
     @Override
     public void close() {
         closed = true;
+        for (Delivery unseen; (unseen = readAhead.poll()) != null; ) {
+            try {
+                unseen.defer(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("could not hand back {} ({}); it is reclaimed after the visibility timeout", unseen,
+                        RedisBackend.describe(e));
+            }
+        }
         queue.closed(this);
         reader.close();
     }

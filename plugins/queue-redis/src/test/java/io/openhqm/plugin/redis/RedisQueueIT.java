@@ -554,6 +554,37 @@ class RedisQueueIT {
     }
 
     @Test
+    void entriesReadBeyondTheNumberAskedForWaitForTheNextPollOrAreHandedBackOnClose() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer first = queue.consumer("w1");
+        queue.publish(message("old", "{}")).toCompletableFuture().join();
+        pollUntil(first, 1, Duration.ofSeconds(5)).get(0).defer(Duration.ZERO); // now in the retry stream
+        queue.publish(message("new", "{}")).toCompletableFuture().join();
+        List<Delivery> one = first.poll(1, Duration.ofMillis(200)); // one read takes an entry of each stream
+        assertEquals(1, one.size());
+        List<Delivery> next = first.poll(1, Duration.ofMillis(200));
+        assertEquals(1, next.size());
+        assertEquals(Set.of("old", "new"), Set.of(one.get(0).message().correlationId(),
+                next.get(0).message().correlationId()));
+        one.get(0).ack();
+        next.get(0).ack();
+
+        queue.publish(message("x", "{}")).toCompletableFuture().join();
+        pollUntil(first, 1, Duration.ofSeconds(5)).get(0).defer(Duration.ZERO);
+        queue.publish(message("y", "{}")).toCompletableFuture().join();
+        Delivery seen = first.poll(1, Duration.ofMillis(200)).get(0);
+        seen.ack();
+        first.close();
+        List<Delivery> handedBack = consumer(queue).poll(5, Duration.ofMillis(200));
+        assertEquals(1, handedBack.size(), "no wait for the visibility timeout of 60 s");
+        assertEquals(Set.of("x", "y"), Set.of(seen.message().correlationId(),
+                handedBack.get(0).message().correlationId()));
+        assertEquals(1, handedBack.get(0).attempt());
+        handedBack.get(0).ack();
+        assertEquals(0, queue.depth());
+    }
+
+    @Test
     void closingLeavesNoThreadBehind() throws Exception {
         RedisQueue queue = queue("t");
         var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),
