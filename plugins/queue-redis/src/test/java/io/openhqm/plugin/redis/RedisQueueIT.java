@@ -585,6 +585,50 @@ class RedisQueueIT {
     }
 
     @Test
+    void aWorkerWhoseSettleFailedDoesNotTakeTheEntryBackFromTheOneThatReclaimedIt() throws Exception {
+        try (RedisServer own = RedisServer.startPersistent()) {
+            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
+                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            open.add(stalled);
+            QueueConsumer first = consumer(stalled);
+            stalled.publish(message("m", "{}")).toCompletableFuture().join();
+            Delivery held = pollUntil(first, 1, Duration.ofSeconds(5)).get(0);
+            own.kill();
+            assertThrows(HqmException.class, held::ack); // a would deliver it again as soon as Redis answers
+            own.restart();
+            waitFor(() -> stalled.health().healthy() ? true : null, Duration.ofSeconds(10));
+
+            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
+                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            open.add(other);
+            QueueConsumer taker = consumer(other);
+            List<Delivery> taken = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                own.call("XCLAIM", "openhqm-requests", "openhqm-workers", "a:workers", "0",
+                        ((RedisDelivery) held).entryId(), "IDLE", "5000", "JUSTID");
+                taken.addAll(taker.poll(1, Duration.ofMillis(100)));
+            }
+            assertEquals(1, taken.size());
+
+            List<Delivery> again = new ArrayList<>();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < deadline) {
+                try {
+                    again.addAll(first.poll(1, Duration.ofMillis(200)));
+                } catch (HqmException stillReconnecting) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(List.of(), again, "not delivered a second time while b holds it");
+            List<?> pending = (List<?>) own.call("XPENDING", "openhqm-requests", "openhqm-workers", "-", "+", "10");
+            assertEquals("b:workers", String.valueOf(((List<?>) pending.get(0)).get(1)));
+            taken.get(0).ack();
+            assertEquals(0L, own.callLong("XLEN", "openhqm-requests"));
+        }
+    }
+
+    @Test
     void closingLeavesNoThreadBehind() throws Exception {
         RedisQueue queue = queue("t");
         var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),
