@@ -1,6 +1,7 @@
 package io.openhqm.plugin.redis;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -22,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * How a message is written into and read from a stream entry.
@@ -29,17 +31,20 @@ import java.util.Map;
  * <p>OpenHQM's own entries: a {@code body} field with the payload bytes, plus metadata fields, each present only
  * when set: {@code correlation_id}, {@code content_type}, {@code headers} (JSON object), {@code endpoint},
  * {@code method}, {@code path}, {@code query}, {@code priority}, {@code timeout_ms}, {@code submitted_at} (epoch
- * milliseconds), {@code partition_key}, {@code idempotency_key}, {@code attempt} (the attempt number of the next
+ * milliseconds), {@code partition_key}, {@code idempotency_key}, {@code owner}, {@code attributes} (JSON object of
+ * the attributes' values, each kept as the exact JSON text given), {@code attempt} (the attempt number of the next
  * delivery, default 1) and {@code history} (JSON array of {@code {"attempt", "at", "error"}}).
  *
  * <p>Also understood: a plain {@code XADD stream * body '...'} from any producer (its correlation id is the entry
  * id, so {@code XADD}'s answer is the id to poll), and the earlier Python OpenHQM's entries: one field
- * {@code payload} holding the JSON of the whole message. Stateless and thread-safe.
+ * {@code payload} holding the JSON of the whole message (its {@code metadata} fields other than {@code priority},
+ * {@code timeout}, {@code endpoint} and {@code method} become attributes). Stateless and thread-safe.
  */
 final class EntryFormat {
     static final String BODY = "body";
     static final String LEGACY_PAYLOAD = "payload";
     static final String DEFAULT_CONTENT_TYPE = "application/json";
+    private static final Set<String> LEGACY_METADATA = Set.of("priority", "timeout", "endpoint", "method");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,6 +87,10 @@ final class EntryFormat {
         fields.put("submitted_at", utf8(Long.toString(m.submittedAt().toEpochMilli())));
         putIfSet(fields, "partition_key", m.partitionKey());
         putIfSet(fields, "idempotency_key", m.idempotencyKey());
+        putIfSet(fields, "owner", m.owner());
+        if (!m.attributes().isEmpty()) {
+            fields.put("attributes", JsonText.rawObject(m.attributes()));
+        }
         if (attempt > 1) {
             fields.put("attempt", utf8(Integer.toString(attempt)));
         }
@@ -115,7 +124,8 @@ final class EntryFormat {
                     text(f, "query"), priority == null ? 0 : clampPriority(Integer.parseInt(priority.trim())),
                     timeout == null ? null : Duration.ofMillis(Long.parseLong(timeout.trim())),
                     submitted == null ? entryTime(entryId) : Instant.ofEpochMilli(Long.parseLong(submitted.trim())),
-                    text(f, "partition_key"), text(f, "idempotency_key"));
+                    text(f, "partition_key"), text(f, "idempotency_key"), text(f, "owner"),
+                    f.containsKey("attributes") ? attributes(f.get("attributes")) : Map.of());
             Map<String, String> headers = f.containsKey("headers") ? stringMap(JSON.readTree(f.get("headers")))
                     : Map.of();
             Message message = new Message(id == null || id.isBlank() ? entryId : id, f.get(BODY),
@@ -147,12 +157,20 @@ final class EntryFormat {
             byte[] body = JSON.writeValueAsBytes(payload);
             Map<String, String> headers = root.path("headers").isObject() ? stringMap(root.get("headers")) : Map.of();
             JsonNode meta = root.path("metadata");
+            Map<String, String> attributes = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (!LEGACY_METADATA.contains(field.getKey())) {
+                    attributes.put(field.getKey(), field.getValue().toString());
+                }
+            }
             Integer priority = meta.path("priority").isNumber() ? meta.get("priority").asInt() : null;
             Duration timeout = meta.path("timeout").isNumber()
                     ? Duration.ofMillis((long) (meta.get("timeout").asDouble() * 1000)) : null;
             Instant submitted = legacyTime(root.get("submitted_at"), entryTime(entryId));
             MessageMetadata metadata = new MessageMetadata(textOf(meta.get("endpoint")), textOf(meta.get("method")),
-                    null, null, priority == null ? 0 : clampPriority(priority), timeout, submitted, null, null);
+                    null, null, priority == null ? 0 : clampPriority(priority), timeout, submitted, null, null, null,
+                    attributes);
             return new Decoded(new Message(id == null || id.isBlank() ? entryId : id, body, DEFAULT_CONTENT_TYPE,
                     headers, metadata), 1, List.of());
         } catch (IOException | RuntimeException e) {
@@ -229,6 +247,13 @@ final class EntryFormat {
             } catch (DateTimeParseException notLocal) {
                 return fallback;
             }
+        }
+    }
+
+    private static Map<String, String> attributes(byte[] json) throws IOException {
+        try (JsonParser parser = JSON.createParser(json)) {
+            parser.nextToken();
+            return JsonText.readRawObject(parser, json);
         }
     }
 

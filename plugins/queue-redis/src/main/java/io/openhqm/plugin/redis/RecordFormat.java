@@ -1,8 +1,11 @@
 package io.openhqm.plugin.redis;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.Reply;
 import io.openhqm.api.result.RequestRecord;
@@ -20,7 +23,8 @@ import java.util.Map;
 
 /**
  * How a {@link RequestRecord} is stored under {@code <prefix>result:<id>}: one JSON object, times in epoch
- * milliseconds. A reply body that is text (JSON, {@code text/*}, XML) is kept as a string, anything else as
+ * milliseconds, {@code id} and {@code status} first (the scripts read the status without parsing the rest), the
+ * attributes as an object of their JSON values, absent when there are none (older records have none). A reply body that is text (JSON, {@code text/*}, XML) is kept as a string, anything else as
  * base64. Stateless and thread-safe.
  */
 final class RecordFormat {
@@ -33,22 +37,22 @@ final class RecordFormat {
     static byte[] encode(RequestRecord r) {
         StringBuilder out = new StringBuilder(160 + (r.reply() == null ? 0 : r.reply().body().length + 64));
         out.append("{\"id\":");
-        string(out, r.correlationId());
+        JsonText.appendString(out, r.correlationId());
         out.append(",\"status\":\"").append(r.status().name()).append('"');
         out.append(",\"submitted_at\":").append(r.submittedAt().toEpochMilli());
         out.append(",\"updated_at\":").append(r.updatedAt().toEpochMilli());
         out.append(",\"attempts\":").append(r.attempts());
         if (r.owner() != null) {
             out.append(",\"owner\":");
-            string(out, r.owner());
+            JsonText.appendString(out, r.owner());
         }
         if (r.reply() != null) {
             Reply reply = r.reply();
             out.append(",\"reply\":{\"content_type\":");
-            string(out, reply.contentType());
+            JsonText.appendString(out, reply.contentType());
             if (isText(reply.contentType()) && isUtf8(reply.body())) {
                 out.append(",\"text\":");
-                string(out, new String(reply.body(), StandardCharsets.UTF_8));
+                JsonText.appendString(out, new String(reply.body(), StandardCharsets.UTF_8));
             } else {
                 out.append(",\"base64\":\"").append(Base64.getEncoder().encodeToString(reply.body())).append('"');
             }
@@ -60,9 +64,9 @@ final class RecordFormat {
                         out.append(',');
                     }
                     first = false;
-                    string(out, h.getKey());
+                    JsonText.appendString(out, h.getKey());
                     out.append(':');
-                    string(out, h.getValue());
+                    JsonText.appendString(out, h.getValue());
                 }
                 out.append('}');
             }
@@ -73,7 +77,7 @@ final class RecordFormat {
         }
         if (r.error() != null) {
             out.append(",\"error\":");
-            string(out, r.error());
+            JsonText.appendString(out, r.error());
         }
         if (r.processingTimeMs() != null) {
             out.append(",\"processing_time_ms\":").append(r.processingTimeMs().longValue());
@@ -81,35 +85,29 @@ final class RecordFormat {
         if (r.completedAt() != null) {
             out.append(",\"completed_at\":").append(r.completedAt().toEpochMilli());
         }
+        if (!r.attributes().isEmpty()) {
+            out.append(",\"attributes\":");
+            JsonText.appendRawObject(out, r.attributes());
+        }
         return out.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Appends {@code s} as a JSON string. */
-    private static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
+    static RequestRecord decode(byte[] bytes) {
+        try (JsonParser parser = JSON.createParser(bytes)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            ObjectNode n = JSON.createObjectNode();
+            Map<String, String> attributes = Map.of();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                if ("attributes".equals(name)) {
+                    attributes = JsonText.readRawObject(parser, bytes);
+                } else {
+                    n.set(name, parser.readValueAsTree());
                 }
             }
-        }
-        out.append('"');
-    }
-
-    static RequestRecord decode(byte[] bytes) {
-        try {
-            JsonNode n = JSON.readTree(bytes);
             Reply reply = null;
             JsonNode rep = n.get("reply");
             if (rep != null && rep.isObject()) {
@@ -128,7 +126,8 @@ final class RecordFormat {
                     Instant.ofEpochMilli(n.get("updated_at").asLong()), n.path("attempts").asInt(0),
                     textOrNull(n.get("owner")), reply, textOrNull(n.get("error")),
                     n.has("processing_time_ms") ? n.get("processing_time_ms").asLong() : null,
-                    n.has("completed_at") ? Instant.ofEpochMilli(n.get("completed_at").asLong()) : null);
+                    n.has("completed_at") ? Instant.ofEpochMilli(n.get("completed_at").asLong()) : null,
+                    attributes);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("unreadable result record: " + e.getMessage(), e);
         }

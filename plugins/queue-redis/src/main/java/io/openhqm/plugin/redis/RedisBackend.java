@@ -1,8 +1,10 @@
 package io.openhqm.plugin.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -22,6 +24,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -93,7 +96,24 @@ final class RedisBackend {
         }
         this.connection = connected;
         this.redis = connected.async();
+        loadScripts();
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                if (handler == connection) {
+                    loadScripts(); // a restarted Redis has an empty script cache
+                }
+            }
+        });
         LOG.info("connected to Redis at {}", config.url());
+    }
+
+    private void loadScripts() {
+        Script.loadAll(redis).whenComplete((ok, e) -> {
+            if (e != null) {
+                LOG.debug("could not load the scripts ahead of use ({}); they are sent on first use", describe(e));
+            }
+        });
     }
 
     /** The backend for {@code config}, connecting on first use. Pair every call with {@link #release()}. */

@@ -4,7 +4,6 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.openhqm.api.queue.AttemptFailure;
@@ -13,13 +12,12 @@ import io.openhqm.api.queue.QueueConsumer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,11 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker loop's reader of the request stream. Each {@link #poll} does, in order: on the first polls, take back
- * what a previous run under the same consumer name left pending ({@code recover.lua}); move due delayed messages
- * into the stream ({@code move_due.lua}, a few times a second at most); reclaim entries idle longer than the
- * visibility timeout from any consumer ({@code reclaim.lua}, XAUTOCLAIM); then read new entries with
- * {@code XREADGROUP ... BLOCK} on this consumer's own connection, so blocking never holds up the shared one.
+ * One worker loop's reader of its pool's two streams: the shared request stream and the pool's retry stream
+ * ({@link PoolKeys}). Each {@link #poll} does, in order: on the first polls, take back what a previous run under the
+ * same consumer name left pending ({@code recover.lua}); move the pool's due delayed messages into its retry stream
+ * ({@code move_due.lua}, a few times a second at most); reclaim entries idle longer than the visibility timeout from
+ * any consumer of the pool ({@code reclaim.lua}, XAUTOCLAIM); then read new entries of both streams with one
+ * {@code XREADGROUP ... BLOCK} on this consumer's own connection, so blocking never holds up the shared one. That
+ * read may return more entries than asked for (its count applies to each stream); the rest wait here, leased, for
+ * the next poll.
  *
  * <p>An entry delivered {@code max_deliveries} times without ever being settled (its worker died or hung each
  * time) is dead-lettered instead of delivered again, and its record is marked FAILED. Used by one thread at a time
@@ -40,19 +41,19 @@ import org.slf4j.LoggerFactory;
 final class RedisConsumer implements QueueConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RedisConsumer.class);
     private static final long MOVE_INTERVAL_MS = 250;
+    private static final int RENEW_CHUNK = 500;
     static final String UNSETTLED = "not settled within the visibility timeout (its worker stopped or hung)";
 
     private final RedisQueue queue;
     private final RedisConfig config;
+    private final PoolKeys keys;
     private final String name;
     private final Consumer<String> groupConsumer;
     private final StatefulRedisConnection<String, byte[]> reader;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+    private final List<ConsumedStream> streams;
+    private final Map<String, ConsumedStream> byName = new LinkedHashMap<>();
+    private final ArrayDeque<Delivery> readAhead = new ArrayDeque<>();
     private final long reclaimIntervalNanos;
-    private boolean recovered;
-    private String recoverFrom = "-";
-    private String reclaimCursor = "0-0";
     private long nextReclaim;
     private long nextMove;
     private volatile boolean closed;
@@ -60,8 +61,11 @@ final class RedisConsumer implements QueueConsumer {
     RedisConsumer(RedisQueue queue, String name) {
         this.queue = queue;
         this.config = queue.config;
+        this.keys = queue.keys;
         this.name = name;
-        this.groupConsumer = Consumer.from(config.consumerGroup(), name);
+        this.groupConsumer = Consumer.from(keys.group(), name);
+        this.streams = keys.streams().stream().map(ConsumedStream::new).toList();
+        streams.forEach(s -> byName.put(s.name, s));
         this.reader = queue.backend.connectDedicated();
         long visibility = config.visibilityTimeout().toNanos();
         this.reclaimIntervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(100),
@@ -71,6 +75,10 @@ final class RedisConsumer implements QueueConsumer {
         this.nextMove = now;
     }
 
+    String name() {
+        return name;
+    }
+
     @Override
     public List<Delivery> poll(int max, Duration maxWait) throws InterruptedException {
         if (closed) {
@@ -78,18 +86,28 @@ final class RedisConsumer implements QueueConsumer {
         }
         int limit = Math.max(1, Math.min(max, config.batchSize()));
         List<Delivery> out = new ArrayList<>();
+        while (out.size() < limit && !readAhead.isEmpty()) {
+            out.add(readAhead.poll());
+        }
+        if (!out.isEmpty()) {
+            return out;
+        }
         try {
-            if (!recovered) {
-                recover(limit, out);
-                if (!out.isEmpty()) {
-                    return out;
+            for (ConsumedStream stream : streams) {
+                if (!stream.recovered && out.size() < limit) {
+                    recover(stream, limit - out.size(), out);
                 }
             }
-            if (!abandoned.isEmpty()) {
-                takeBackAbandoned(limit, out);
-                if (!out.isEmpty()) {
-                    return out;
+            if (!out.isEmpty()) {
+                return out;
+            }
+            for (ConsumedStream stream : streams) {
+                if (!stream.abandoned.isEmpty() && out.size() < limit) {
+                    takeBackAbandoned(stream, limit - out.size(), out);
                 }
+            }
+            if (!out.isEmpty()) {
+                return out;
             }
             long now = System.nanoTime();
             if (now - nextMove >= 0) {
@@ -105,6 +123,9 @@ final class RedisConsumer implements QueueConsumer {
             long block = out.isEmpty() ? Math.min(Math.min(maxWait.toMillis(), untilMove),
                     config.commandTimeout().toMillis() / 2) : 0;
             read(limit - out.size(), block, out);
+            while (out.size() > limit) {
+                readAhead.addFirst(out.remove(out.size() - 1));
+            }
             return out;
         } catch (InterruptedException e) {
             abandon(out);
@@ -113,20 +134,20 @@ final class RedisConsumer implements QueueConsumer {
             abandon(out);
             if (isNoGroup(e)) {
                 LOG.warn("the consumer group {} of stream {} is gone (Redis restarted without its data?);"
-                        + " creating it again", config.consumerGroup(), queue.stream);
+                        + " creating it again", keys.group(), keys.stream());
                 queue.ensureGroup();
                 return List.of();
             }
-            throw queue.backend.failure("reading stream " + queue.stream, e);
+            throw queue.backend.failure("reading stream " + keys.stream(), e);
         }
     }
 
     /** Deliveries taken in a poll that failed before returning them: deliver them again by the next polls. */
     private void abandon(List<Delivery> taken) {
         for (Delivery delivery : taken) {
-            String id = ((RedisDelivery) delivery).entryId();
-            inFlight.remove(id);
-            abandoned.add(id);
+            RedisDelivery d = (RedisDelivery) delivery;
+            d.stream().inFlight.remove(d.entryId());
+            d.stream().abandoned.add(d.entryId());
         }
     }
 
@@ -135,94 +156,109 @@ final class RedisConsumer implements QueueConsumer {
         if (blockMs > 0) {
             args.block(blockMs);
         }
-        List<StreamMessage<String, byte[]>> entries = await(reader.async().xreadgroup(groupConsumer, args,
-                XReadArgs.StreamOffset.lastConsumed(queue.stream)).toCompletableFuture(), blockMs);
+        @SuppressWarnings("unchecked")
+        XReadArgs.StreamOffset<String>[] offsets = streams.stream()
+                .map(s -> XReadArgs.StreamOffset.lastConsumed(s.name)).toArray(XReadArgs.StreamOffset[]::new);
+        List<StreamMessage<String, byte[]>> entries = await(reader.async().xreadgroup(groupConsumer, args, offsets)
+                .toCompletableFuture(), blockMs);
         for (StreamMessage<String, byte[]> entry : entries) {
-            deliver(entry.getId(), 1, entry.getBody(), out);
+            deliver(byName.get(entry.getStream()), entry.getId(), 1, entry.getBody(), out);
         }
     }
 
     private void moveDue(long now, int limit) throws InterruptedException {
         List<Object> result = await(Script.MOVE_DUE.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
-                new String[] {queue.delayedSet, queue.stream}, RedisQueue.utf8(Integer.toString(limit)),
-                RedisQueue.utf8(queue.delayedHashPrefix), RedisQueue.utf8(Long.toString(config.maxStreamLength()))), 0);
+                new String[] {keys.delayedSet(), keys.retryStream()}, RedisQueue.utf8(Integer.toString(limit)),
+                RedisQueue.utf8(keys.delayedHashPrefix())), 0);
         long moved = (Long) result.get(0);
         long wait = (Long) result.get(1);
         long next = moved >= limit ? 0 : wait < 0 ? MOVE_INTERVAL_MS : Math.min(Math.max(wait, 5), MOVE_INTERVAL_MS);
         nextMove = now + TimeUnit.MILLISECONDS.toNanos(next);
     }
 
-    private void recover(int limit, List<Delivery> out) throws InterruptedException {
+    private void recover(ConsumedStream stream, int limit, List<Delivery> out) throws InterruptedException {
         List<Object> result = await(Script.RECOVER.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
-                new String[] {queue.stream}, RedisQueue.utf8(config.consumerGroup()), RedisQueue.utf8(name),
-                RedisQueue.utf8(recoverFrom), RedisQueue.utf8(Integer.toString(limit))), 0);
+                new String[] {stream.name}, RedisQueue.utf8(keys.group()), RedisQueue.utf8(name),
+                RedisQueue.utf8(stream.recoverFrom), RedisQueue.utf8(Integer.toString(limit))), 0);
+        int before = out.size();
         for (Object item : result) {
             List<?> e = (List<?>) item;
             String id = string(e.get(0));
-            recoverFrom = id;
+            stream.recoverFrom = id;
             long deliveries = (Long) e.get(1);
             if (deliveries > 0) {
-                deliver(id, deliveries, fields((List<?>) e.get(2)), out);
+                deliver(stream, id, deliveries, fields((List<?>) e.get(2)), out);
             }
         }
         if (result.size() < limit) {
-            recovered = true;
-            if (!out.isEmpty() || !result.isEmpty()) {
-                LOG.info("took back {} message(s) left in flight by an earlier run of consumer {}", out.size(), name);
+            stream.recovered = true;
+            if (out.size() > before || !result.isEmpty()) {
+                LOG.info("took back {} message(s) of {} left in flight by an earlier run of consumer {}",
+                        out.size() - before, stream, name);
             }
         }
     }
 
     /** Delivers again the entries whose settling failed, once Redis answers again. */
-    private void takeBackAbandoned(int limit, List<Delivery> out) throws InterruptedException {
-        List<String> ids = abandoned.stream().limit(limit).toList();
+    private void takeBackAbandoned(ConsumedStream stream, int limit, List<Delivery> out) throws InterruptedException {
+        List<String> ids = stream.abandoned.stream().limit(limit).toList();
         List<byte[]> args = new ArrayList<>(ids.size() + 2);
-        args.add(RedisQueue.utf8(config.consumerGroup()));
+        args.add(RedisQueue.utf8(keys.group()));
         args.add(RedisQueue.utf8(name));
         ids.forEach(id -> args.add(RedisQueue.utf8(id)));
         List<Object> result = await(Script.CLAIM_IDS.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
-                new String[] {queue.stream}, args.toArray(byte[][]::new)), 0);
-        ids.forEach(abandoned::remove);
+                new String[] {stream.name}, args.toArray(byte[][]::new)), 0);
+        ids.forEach(stream.abandoned::remove);
+        int before = out.size();
         for (Object item : result) {
             List<?> e = (List<?>) item;
-            deliver(string(e.get(0)), (Long) e.get(1), fields((List<?>) e.get(2)), out);
+            deliver(stream, string(e.get(0)), (Long) e.get(1), fields((List<?>) e.get(2)), out);
         }
-        if (!out.isEmpty()) {
+        if (out.size() > before) {
             LOG.info("delivering again {} message(s) whose outcome could not be settled while Redis was unreachable",
-                    out.size());
+                    out.size() - before);
         }
     }
 
     private void reclaim(long now, int limit, List<Delivery> out) throws InterruptedException {
-        List<Object> result = await(Script.RECLAIM.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
-                new String[] {queue.stream}, RedisQueue.utf8(config.consumerGroup()), RedisQueue.utf8(name),
-                RedisQueue.utf8(Long.toString(config.visibilityTimeout().toMillis())), RedisQueue.utf8(reclaimCursor),
-                RedisQueue.utf8(Integer.toString(limit))), 0);
-        reclaimCursor = string(result.get(0));
-        int before = out.size();
-        for (int i = 1; i < result.size(); i++) {
-            List<?> e = (List<?>) result.get(i);
-            deliver(string(e.get(0)), (Long) e.get(1), fields((List<?>) e.get(2)), out);
+        boolean scanComplete = true;
+        int taken = 0;
+        for (ConsumedStream stream : streams) {
+            int count = limit - out.size();
+            if (count <= 0) {
+                scanComplete = false;
+                break;
+            }
+            List<Object> result = await(Script.RECLAIM.<List<Object>>run(queue.redis, ScriptOutputType.MULTI,
+                    new String[] {stream.name}, RedisQueue.utf8(keys.group()), RedisQueue.utf8(name),
+                    RedisQueue.utf8(Long.toString(config.visibilityTimeout().toMillis())),
+                    RedisQueue.utf8(stream.reclaimCursor), RedisQueue.utf8(Integer.toString(count))), 0);
+            stream.reclaimCursor = string(result.get(0));
+            for (int i = 1; i < result.size(); i++) {
+                List<?> e = (List<?>) result.get(i);
+                deliver(stream, string(e.get(0)), (Long) e.get(1), fields((List<?>) e.get(2)), out);
+            }
+            taken += result.size() - 1;
+            scanComplete &= "0-0".equals(stream.reclaimCursor);
         }
-        int taken = result.size() - 1;
         if (taken > 0) {
             queue.reclaimed.increment(taken);
             LOG.info("reclaimed {} message(s) left unsettled past the visibility timeout", taken);
         }
-        // Continue the scan at once while the cursor has not wrapped around; otherwise wait an interval.
-        nextReclaim = "0-0".equals(reclaimCursor) || out.size() == before && taken == 0
-                ? now + reclaimIntervalNanos : now;
+        // Continue the scan at once while a cursor has not wrapped around; otherwise wait an interval.
+        nextReclaim = scanComplete || taken == 0 ? now + reclaimIntervalNanos : now;
     }
 
     /** Turns an entry into a delivery, or dead-letters it when it cannot or must not be delivered again. */
-    private void deliver(String id, long deliveries, Map<String, byte[]> fields, List<Delivery> out) {
+    private void deliver(ConsumedStream stream, String id, long deliveries, Map<String, byte[]> fields,
+                         List<Delivery> out) {
         EntryFormat.Decoded decoded;
         try {
             decoded = EntryFormat.decode(id, fields);
         } catch (EntryFormat.Undecodable e) {
-            LOG.warn("entry {} of stream {} is not a message ({}); moving it to the dead-letter queue", id,
-                    queue.stream, e.getMessage());
-            queue.deadLetter(id, fields, "not a message: " + e.getMessage());
+            LOG.warn("entry {} of stream {} is not a message ({}); moving it to the dead-letter queue", id, stream,
+                    e.getMessage());
+            queue.deadLetter(stream.name, id, name, fields, "not a message: " + e.getMessage());
             return;
         }
         int unsettled = (int) Math.max(0, deliveries - 1);
@@ -241,15 +277,15 @@ final class RedisConsumer implements QueueConsumer {
             LOG.warn("message {} (entry {}): {}; moving it to the dead-letter queue",
                     decoded.message().correlationId(), id, reason);
             Map<String, byte[]> dead = new LinkedHashMap<>(EntryFormat.encode(decoded.message(), attempt - 1, history));
-            queue.deadLetter(id, dead, reason).thenAccept(moved -> {
+            queue.deadLetter(stream.name, id, name, dead, reason).thenAccept(moved -> {
                 if (moved) {
                     queue.failRecord(decoded.message(), attempt - 1, reason);
                 }
             });
             return;
         }
-        inFlight.add(id);
-        out.add(new RedisDelivery(this, id, decoded.message(), attempt, history));
+        stream.inFlight.add(id);
+        out.add(new RedisDelivery(this, stream, id, decoded.message(), attempt, history));
     }
 
     RedisQueue queue() {
@@ -257,28 +293,47 @@ final class RedisConsumer implements QueueConsumer {
     }
 
     /** A settle of {@code entryId} is under way: stop renewing its lease. */
-    void settling(String entryId) {
-        inFlight.remove(entryId);
+    void settling(ConsumedStream stream, String entryId) {
+        stream.inFlight.remove(entryId);
     }
 
-    void settled(String entryId) {
-        abandoned.remove(entryId);
+    void settled(ConsumedStream stream, String entryId) {
+        stream.abandoned.remove(entryId);
     }
 
     /** Settling {@code entryId} failed; unless a later settle succeeds, it is delivered again by the next polls. */
-    void settleFailed(String entryId) {
-        abandoned.add(entryId);
+    void settleFailed(ConsumedStream stream, String entryId) {
+        stream.abandoned.add(entryId);
     }
 
-    /** Resets the idle time of this consumer's in-flight entries (without counting a delivery). */
+    /**
+     * Resets the idle time of the in-flight entries this consumer still holds (without counting a delivery). An entry
+     * another consumer reclaimed meanwhile stays with it, and is no longer renewed here.
+     */
     void renewLeases() {
-        if (inFlight.isEmpty() || closed) {
+        if (closed) {
             return;
         }
-        List<String> ids = List.copyOf(inFlight);
-        for (int i = 0; i < ids.size(); i += 500) {
-            String[] chunk = ids.subList(i, Math.min(ids.size(), i + 500)).toArray(String[]::new);
-            queue.redis.xclaim(queue.stream, groupConsumer, XClaimArgs.Builder.justid().minIdleTime(0), chunk);
+        for (ConsumedStream stream : streams) {
+            List<String> ids = List.copyOf(stream.inFlight);
+            for (int i = 0; i < ids.size(); i += RENEW_CHUNK) {
+                List<byte[]> args = new ArrayList<>(RENEW_CHUNK + 2);
+                args.add(RedisQueue.utf8(keys.group()));
+                args.add(RedisQueue.utf8(name));
+                ids.subList(i, Math.min(ids.size(), i + RENEW_CHUNK)).forEach(id -> args.add(RedisQueue.utf8(id)));
+                Script.RENEW.<List<Object>>run(queue.redis, ScriptOutputType.MULTI, new String[] {stream.name},
+                        args.toArray(byte[][]::new)).thenAccept(lost -> lostLeases(stream, lost));
+            }
+        }
+    }
+
+    private void lostLeases(ConsumedStream stream, List<Object> lost) {
+        for (Object id : lost) {
+            if (stream.inFlight.remove(string(id))) {
+                LOG.info("lost the lease of entry {} of {}: it was not renewed within the visibility timeout and"
+                        + " another consumer took it; this consumer's settle of it will do nothing", string(id),
+                        stream);
+            }
         }
     }
 
@@ -315,9 +370,18 @@ final class RedisConsumer implements QueueConsumer {
         return fields;
     }
 
+    /** Hands back the entries read ahead, which no worker has seen, so others get them without a wait. */
     @Override
     public void close() {
         closed = true;
+        for (Delivery unseen; (unseen = readAhead.poll()) != null; ) {
+            try {
+                unseen.defer(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("could not hand back {} ({}); it is reclaimed after the visibility timeout", unseen,
+                        RedisBackend.describe(e));
+            }
+        }
         queue.closed(this);
         reader.close();
     }

@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One delivery of a stream entry. Each settling method runs one script that acknowledges and deletes the entry
- * and, for retry, defer and dead-letter, adds the message where it goes next, atomically; it blocks until Redis
- * answered. A failed settle may be followed by another (the engine defers after a failed ack). Once any settle
+ * One delivery of a stream entry. Each settling method runs one script that settles the entry (see
+ * {@code settle.lua}) and, for retry, defer and dead-letter, adds the message where it goes next, atomically; it
+ * blocks until Redis answered. If this consumer no longer holds the entry (its lease was lost to another consumer),
+ * the script changes nothing and the settle returns normally: the holder settles it. A failed settle may be followed by another (the engine defers after a failed ack). Once any settle
  * was tried the lease is no longer renewed; if none succeeded, the consumer delivers the entry again as soon as
  * Redis answers (and any consumer would reclaim it after the visibility timeout).
  */
@@ -23,14 +24,17 @@ final class RedisDelivery implements Delivery {
     private static final Logger LOG = LoggerFactory.getLogger(RedisDelivery.class);
 
     private final RedisConsumer consumer;
+    private final ConsumedStream stream;
     private final String entryId;
     private final Message message;
     private final int attempt;
     private final List<AttemptFailure> history;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    RedisDelivery(RedisConsumer consumer, String entryId, Message message, int attempt, List<AttemptFailure> history) {
+    RedisDelivery(RedisConsumer consumer, ConsumedStream stream, String entryId, Message message, int attempt,
+                  List<AttemptFailure> history) {
         this.consumer = consumer;
+        this.stream = stream;
         this.entryId = entryId;
         this.message = message;
         this.attempt = attempt;
@@ -56,22 +60,26 @@ final class RedisDelivery implements Delivery {
         return entryId;
     }
 
+    ConsumedStream stream() {
+        return stream;
+    }
+
     @Override
     public void ack() {
-        settle("acknowledging", () -> consumer.queue().ack(entryId));
+        settle("acknowledging", () -> consumer.queue().ack(stream.name, entryId, consumer.name()));
     }
 
     @Override
     public void retry(Duration delay, String error) {
         List<AttemptFailure> failures = new ArrayList<>(history);
         failures.add(new AttemptFailure(attempt, consumer.queue().clock.instant(), error));
-        settle("scheduling a retry of", () -> consumer.queue().requeue(entryId,
+        settle("scheduling a retry of", () -> consumer.queue().requeue(stream.name, entryId, consumer.name(),
                 EntryFormat.encode(message, attempt + 1, failures), delay));
     }
 
     @Override
     public void defer(Duration delay) {
-        settle("handing back", () -> consumer.queue().requeue(entryId,
+        settle("handing back", () -> consumer.queue().requeue(stream.name, entryId, consumer.name(),
                 EntryFormat.encode(message, attempt, history), delay));
     }
 
@@ -79,7 +87,7 @@ final class RedisDelivery implements Delivery {
     public void deadLetter(String reason) {
         List<AttemptFailure> failures = new ArrayList<>(history);
         failures.add(new AttemptFailure(attempt, consumer.queue().clock.instant(), reason));
-        settle("dead-lettering", () -> consumer.queue().deadLetter(entryId,
+        settle("dead-lettering", () -> consumer.queue().deadLetter(stream.name, entryId, consumer.name(),
                 EntryFormat.encode(message, attempt, failures), reason));
     }
 
@@ -87,17 +95,18 @@ final class RedisDelivery implements Delivery {
         if (!settled.compareAndSet(false, true)) {
             throw new IllegalStateException("delivery " + entryId + " was settled already");
         }
-        consumer.settling(entryId);
+        consumer.settling(stream, entryId);
         try {
             boolean done = consumer.queue().backend.await(script.get(), what + " message " + message.correlationId());
-            consumer.settled(entryId);
+            consumer.settled(stream, entryId);
             if (!done) {
-                LOG.info("entry {} of {} was settled elsewhere already (it was reclaimed after the visibility"
-                        + " timeout); nothing to do", entryId, message.correlationId());
+                LOG.info("{} message {} did nothing: this worker no longer holds entry {} of {} (it was not renewed"
+                        + " within the visibility timeout and another worker took it, or it was settled already)",
+                        what, message.correlationId(), entryId, stream);
             }
         } catch (RuntimeException e) {
             settled.set(false);
-            consumer.settleFailed(entryId);
+            consumer.settleFailed(stream, entryId);
             throw e;
         }
     }

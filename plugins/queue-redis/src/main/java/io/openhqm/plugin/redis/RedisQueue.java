@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Queue;
@@ -38,21 +39,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A queue on a Redis stream ({@code queue.request_queue_name}) read by a consumer group
- * ({@code queue.redis.consumer_group}). Layout:
+ * A queue on a Redis stream ({@code queue.request_queue_name}) read by the worker pool of this process, a consumer
+ * group ({@code queue.redis.consumer_group}); several pools on one stream each get every message. Layout
+ * ({@link PoolKeys}):
  * <ul>
- *   <li>the request stream: one entry per waiting or in-flight message ({@link EntryFormat}); settled entries are
- *       acknowledged and deleted in one script, so the stream holds only unsettled messages;</li>
- *   <li>{@code <prefix>delayed:<stream>}: a sorted set of messages waiting for a retry, scored by due time
- *       (milliseconds, Redis clock), each message's fields in the hash {@code <prefix>delayed:<stream>:<member>};
- *       due ones are moved back into the stream by any worker ({@code move_due.lua});</li>
- *   <li>the dead-letter stream ({@code queue.dlq_name}): the message's fields plus {@code dlq_reason},
- *       {@code dlq_at} and {@code dlq_source_id}, its {@code history} holding every failed attempt.</li>
+ *   <li>the request stream: one entry per message that some pool has not settled yet ({@link EntryFormat}); the
+ *       settle scripts delete an entry once every group of the stream has settled it;</li>
+ *   <li>the pool's retry stream: messages the pool handed back (retries, deferrals), read by its consumers together
+ *       with the request stream;</li>
+ *   <li>the pool's delayed set: messages waiting for a retry, scored by due time (milliseconds, Redis clock), each
+ *       message's fields in a hash; due ones are moved into the retry stream by any of its workers
+ *       ({@code move_due.lua});</li>
+ *   <li>the pool's dead-letter stream: the message's fields plus {@code dlq_reason}, {@code dlq_at},
+ *       {@code dlq_source_id} and {@code dlq_group}, its {@code history} holding every failed attempt.</li>
  * </ul>
  * Publishing is one {@code XADD} on the shared connection. Each {@link RedisConsumer} reads with
  * {@code XREADGROUP} on a connection of its own, reclaims entries of dead consumers with {@code XAUTOCLAIM}, and
- * renews the lease of its in-flight entries ({@code XCLAIM ... JUSTID}) every third of the visibility timeout so
- * a long-running message is not taken from a live worker.
+ * renews the lease of the in-flight entries it still holds ({@code renew.lua}) every third of the visibility
+ * timeout so a long-running message is not taken from a live worker.
  *
  * <p>Thread-safe.
  */
@@ -62,10 +66,7 @@ final class RedisQueue implements Queue {
     final RedisBackend backend;
     final RedisConfig config;
     final RedisAsyncCommands<String, byte[]> redis;
-    final String stream;
-    final String deadLetterStream;
-    final String delayedSet;
-    final String delayedHashPrefix;
+    final PoolKeys keys;
     final RedisResultStore.Keys resultKeys;
     final Clock clock;
     final Counter reclaimed;
@@ -79,31 +80,36 @@ final class RedisQueue implements Queue {
         this.backend = backend;
         this.config = backend.config();
         this.redis = backend.redis();
-        this.stream = settings.requestQueueName();
-        this.deadLetterStream = settings.deadLetterQueueName();
-        this.delayedSet = config.keyPrefix() + "delayed:" + stream;
-        this.delayedHashPrefix = delayedSet + ":";
+        this.keys = PoolKeys.of(settings, config);
         this.resultKeys = new RedisResultStore.Keys(config.keyPrefix());
         this.clock = context.clock();
         this.consumerBase = config.consumerName(context);
         this.publishArgs = config.maxStreamLength() > 0
                 ? XAddArgs.Builder.maxlen(config.maxStreamLength()).approximateTrimming() : null;
         MeterRegistry meters = context.meterRegistry();
-        this.reclaimed = Counter.builder("openhqm.queue.reclaimed").tag("queue", stream)
+        this.reclaimed = Counter.builder("openhqm.queue.reclaimed").tag("queue", keys.stream())
                 .description("Messages taken over from consumers that left them unsettled past the visibility timeout")
                 .register(meters);
-        ensureGroup();
         long period = Math.max(100, config.visibilityTimeout().toMillis() / 3);
         leases.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("Redis queue on stream {} (group {}, consumer {}, visibility timeout {} ms) at {}", stream,
-                config.consumerGroup(), consumerBase, config.visibilityTimeout().toMillis(), config.url());
+        LOG.info("Redis queue on stream {} (group {}, consumer {}, visibility timeout {} ms) at {}", keys.stream(),
+                keys.group(), consumerBase, config.visibilityTimeout().toMillis(), config.url());
     }
 
-    /** Creates the consumer group (reading the stream from its start) unless it exists. */
+    /**
+     * Creates the pool's consumer group on the request stream and on its retry stream (reading each from its start)
+     * unless it exists. Only consumers do: a group that never reads would keep every entry of the stream.
+     */
     void ensureGroup() {
+        for (String stream : keys.streams()) {
+            ensureGroup(stream);
+        }
+    }
+
+    private void ensureGroup(String stream) {
         try {
-            backend.await(redis.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), config.consumerGroup(),
-                    XGroupCreateArgs.Builder.mkstream()), "creating consumer group " + config.consumerGroup());
+            backend.await(redis.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), keys.group(),
+                    XGroupCreateArgs.Builder.mkstream()), "creating consumer group " + keys.group());
         } catch (RuntimeException e) {
             Throwable cause = RedisBackend.unwrap(e.getCause() != null ? e.getCause() : e);
             boolean exists = cause instanceof RedisBusyException
@@ -118,8 +124,8 @@ final class RedisQueue implements Queue {
     @Override
     public CompletionStage<Void> publish(Message message) {
         Map<String, byte[]> fields = EntryFormat.encode(message, 1, List.of());
-        CompletionStage<String> added = publishArgs == null ? redis.xadd(stream, fields)
-                : redis.xadd(stream, publishArgs, fields);
+        CompletionStage<String> added = publishArgs == null ? redis.xadd(keys.stream(), fields)
+                : redis.xadd(keys.stream(), publishArgs, fields);
         return added.handle((id, e) -> {
             if (e != null) {
                 throw backend.failure("queueing message " + message.correlationId(), e);
@@ -130,6 +136,7 @@ final class RedisQueue implements Queue {
 
     @Override
     public QueueConsumer consumer(String name) {
+        ensureGroup();
         RedisConsumer consumer = new RedisConsumer(this, consumerBase + ":" + name);
         consumers.add(consumer);
         return consumer;
@@ -139,12 +146,17 @@ final class RedisQueue implements Queue {
         consumers.remove(consumer);
     }
 
-    /** Waiting and in-flight entries (the stream holds nothing else) plus messages delayed for a retry. */
+    /**
+     * The request stream's entries (waiting or in flight in some pool: settled ones are deleted) plus this pool's
+     * retry stream and delayed messages. With several pools the stream part counts what the slowest one has left.
+     */
     @Override
     public long depth() {
-        CompletableFuture<Long> length = redis.xlen(stream).toCompletableFuture();
-        CompletableFuture<Long> delayed = redis.zcard(delayedSet).toCompletableFuture();
-        return backend.await(length.thenCombine(delayed, Long::sum), "reading the queue depth");
+        CompletableFuture<Long> length = redis.xlen(keys.stream()).toCompletableFuture();
+        CompletableFuture<Long> handedBack = redis.xlen(keys.retryStream()).toCompletableFuture();
+        CompletableFuture<Long> delayed = redis.zcard(keys.delayedSet()).toCompletableFuture();
+        return backend.await(length.thenCombine(handedBack, Long::sum).thenCombine(delayed, Long::sum),
+                "reading the queue depth");
     }
 
     @Override
@@ -155,7 +167,7 @@ final class RedisQueue implements Queue {
     @Override
     public List<DeadLetter> deadLetters(int limit) {
         List<StreamMessage<String, byte[]>> entries = backend.await(
-                redis.xrange(deadLetterStream, io.lettuce.core.Range.create("-", "+"),
+                redis.xrange(keys.deadLetterStream(), io.lettuce.core.Range.create("-", "+"),
                         io.lettuce.core.Limit.from(Math.max(1, limit))), "reading the dead-letter queue");
         List<DeadLetter> out = new ArrayList<>(entries.size());
         for (StreamMessage<String, byte[]> entry : entries) {
@@ -182,7 +194,7 @@ final class RedisQueue implements Queue {
 
     @Override
     public long deadLetterCount() {
-        return backend.await(redis.xlen(deadLetterStream), "reading the dead-letter queue length");
+        return backend.await(redis.xlen(keys.deadLetterStream()), "reading the dead-letter queue length");
     }
 
     /** Keeps the in-flight entries of live consumers from being reclaimed by others. */
@@ -196,10 +208,15 @@ final class RedisQueue implements Queue {
         }
     }
 
-    /** Moves an entry to the dead-letter stream; false if it was settled already. */
-    CompletableFuture<Boolean> deadLetter(String entryId, Map<String, byte[]> fields, String reason) {
-        List<byte[]> args = new ArrayList<>(8 + fields.size() * 2);
-        args.add(utf8(config.consumerGroup()));
+    /**
+     * Moves an entry of {@code stream} held by {@code consumer} to the pool's dead-letter stream; false if the
+     * consumer no longer holds it.
+     */
+    CompletableFuture<Boolean> deadLetter(String stream, String entryId, String consumer, Map<String, byte[]> fields,
+                                          String reason) {
+        List<byte[]> args = new ArrayList<>(12 + fields.size() * 2);
+        args.add(utf8(keys.group()));
+        args.add(utf8(consumer));
         args.add(utf8(entryId));
         args.add(utf8(Long.toString(config.dlqMaxLength())));
         fields.forEach((k, v) -> {
@@ -214,52 +231,61 @@ final class RedisQueue implements Queue {
         args.add(utf8(Long.toString(clock.millis())));
         args.add(utf8("dlq_source_id"));
         args.add(utf8(entryId));
+        args.add(utf8("dlq_group"));
+        args.add(utf8(keys.group()));
         return Script.DEAD_LETTER.<Long>run(redis, ScriptOutputType.INTEGER,
-                new String[] {stream, deadLetterStream}, args.toArray(byte[][]::new)).thenApply(n -> n == 1L);
+                new String[] {stream, keys.deadLetterStream()}, args.toArray(byte[][]::new)).thenApply(n -> n == 1L);
     }
 
-    /** Hands an entry back: re-added now ({@code delay} zero) or after {@code delay}; false if settled already. */
-    CompletableFuture<Boolean> requeue(String entryId, Map<String, byte[]> fields, Duration delay) {
+    /**
+     * Hands an entry of {@code stream} held by {@code consumer} back to the pool: into its retry stream now
+     * ({@code delay} zero) or after {@code delay}; false if the consumer no longer holds it.
+     */
+    CompletableFuture<Boolean> requeue(String stream, String entryId, String consumer, Map<String, byte[]> fields,
+                                       Duration delay) {
         List<byte[]> args = new ArrayList<>(6 + fields.size() * 2);
-        args.add(utf8(config.consumerGroup()));
+        args.add(utf8(keys.group()));
+        args.add(utf8(consumer));
         args.add(utf8(entryId));
         args.add(utf8(Long.toString(Math.max(0, delay.toMillis()))));
-        args.add(utf8(delayedHashPrefix));
+        args.add(utf8(keys.delayedHashPrefix()));
         args.add(utf8(UUID.randomUUID().toString()));
-        args.add(utf8(Long.toString(config.maxStreamLength())));
         fields.forEach((k, v) -> {
             args.add(utf8(k));
             args.add(v);
         });
-        return Script.REQUEUE.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {stream, delayedSet},
-                args.toArray(byte[][]::new)).thenApply(n -> n == 1L);
+        return Script.REQUEUE.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {stream, keys.retryStream(), keys.delayedSet()}, args.toArray(byte[][]::new))
+                .thenApply(n -> n == 1L);
     }
 
-    CompletableFuture<Boolean> ack(String entryId) {
-        return Script.ACK.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {stream},
-                utf8(config.consumerGroup()), utf8(entryId)).thenApply(n -> n == 1L);
+    /** Settles an entry of {@code stream} held by {@code consumer} as done; false if the consumer no longer holds it. */
+    CompletableFuture<Boolean> ack(String stream, String entryId, String consumer) {
+        return Script.ACK.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {stream}, utf8(keys.group()),
+                utf8(consumer), utf8(entryId)).thenApply(n -> n == 1L);
     }
 
     /**
-     * Marks the record of a message the queue dead-lettered by itself (never settled by a worker) as FAILED,
-     * unless it is terminal already.
+     * Marks the record of a message the queue dead-lettered by itself (never settled by a worker) as FAILED, keeping
+     * its owner and attributes; a terminal record, even one stored meanwhile, stays as it is (conditional put).
      */
     void failRecord(Message message, int attempts, String error) {
-        RedisResultStore.Keys keys = resultKeys;
-        redis.get(keys.result(message.correlationId())).toCompletableFuture().thenCompose(bytes -> {
+        String id = message.correlationId();
+        redis.get(resultKeys.result(id)).toCompletableFuture().thenCompose(bytes -> {
+            MessageMetadata metadata = message.metadata();
             RequestRecord current = bytes == null
-                    ? RequestRecord.pending(message.correlationId(), message.metadata().submittedAt(), null)
+                    ? RequestRecord.pending(id, metadata.submittedAt(), metadata.owner(), metadata.attributes())
                     : RecordFormat.decode(bytes);
             if (current.status().isTerminal()) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(false);
             }
             Instant now = clock.instant();
-            RequestRecord failed = new RequestRecord(current.correlationId(), Status.FAILED, current.submittedAt(),
-                    now, attempts, current.owner(), null, error, null, now);
-            return RedisResultStore.write(redis, keys, failed, backend.resultTtl().toMillis());
-        }).whenComplete((ok, e) -> {
+            RequestRecord failed = new RequestRecord(id, Status.FAILED, current.submittedAt(), now, attempts,
+                    current.owner(), null, error, null, now, current.attributes());
+            return RedisResultStore.write(redis, resultKeys, failed, backend.resultTtl().toMillis());
+        }).whenComplete((stored, e) -> {
             if (e != null) {
-                LOG.warn("could not mark {} as FAILED: {}", message.correlationId(), RedisBackend.describe(e));
+                LOG.warn("could not mark {} as FAILED: {}", id, RedisBackend.describe(e));
             }
         });
     }

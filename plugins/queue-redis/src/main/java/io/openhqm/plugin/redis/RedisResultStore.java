@@ -1,5 +1,6 @@
 package io.openhqm.plugin.redis;
 
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.openhqm.api.Health;
@@ -13,9 +14,11 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Status and outcome per correlation id in Redis: one JSON value under {@code <prefix>result:<id>} with a TTL that
- * restarts on every put. Putting a terminal record also publishes it on {@code <prefix>done:<id>}, which wakes
- * {@link #awaitTerminal} waiters in any process (see {@link ResultWaiters}). Idempotency keys are
- * {@code SET NX} values under {@code <prefix>idem:<key>} with the same TTL.
+ * restarts on every put. A put is one script ({@code put_record.lua}) that leaves a stored terminal record as it is
+ * and publishes a terminal record it stored on {@code <prefix>done:<id>}, which wakes {@link #awaitTerminal}
+ * waiters in any process (see {@link ResultWaiters}). Idempotency keys are {@code SET NX} values under
+ * {@code <prefix>idem:<key>} with the same TTL; releasing one and discarding an unpublished PENDING record are
+ * compare-and-delete scripts.
  *
  * <p>Thread-safe; every command goes through the process's shared connection and pipelines.
  */
@@ -56,24 +59,21 @@ final class RedisResultStore implements ResultStore {
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
-        return write(redis, keys, record, ttlMs).exceptionally(e -> {
+        return write(redis, keys, record, ttlMs).<Void>thenApply(stored -> null).exceptionally(e -> {
             throw backend.failure("storing the status of " + record.correlationId(), e);
         });
     }
 
     /**
-     * Stores {@code record} with {@code ttlMs} and, when it is terminal, publishes it to its waiters. The
-     * stage completes when the record is stored; a failed notification only delays waiters until their timeout.
+     * Stores {@code record} with {@code ttlMs} unless the stored record of its id is terminal, and publishes a
+     * terminal record it stored to its waiters, in one atomic step. Completes with whether it was stored.
      */
-    static CompletableFuture<Void> write(RedisAsyncCommands<String, byte[]> redis, Keys keys, RequestRecord record,
-                                         long ttlMs) {
-        byte[] bytes = RecordFormat.encode(record);
-        CompletableFuture<Void> stored = redis.set(keys.result(record.correlationId()), bytes,
-                SetArgs.Builder.px(ttlMs)).toCompletableFuture().thenApply(ok -> null);
-        if (record.status().isTerminal()) {
-            redis.publish(keys.done(record.correlationId()), bytes);
-        }
-        return stored;
+    static CompletableFuture<Boolean> write(RedisAsyncCommands<String, byte[]> redis, Keys keys, RequestRecord record,
+                                            long ttlMs) {
+        String channel = record.status().isTerminal() ? keys.done(record.correlationId()) : "";
+        return Script.PUT_RECORD.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.result(record.correlationId())}, RecordFormat.encode(record),
+                RedisQueue.utf8(Long.toString(ttlMs)), RedisQueue.utf8(channel)).thenApply(stored -> stored == 1L);
     }
 
     /** Puts and the queue's publishes share one connection, whose commands Redis runs in the order sent. */
@@ -122,6 +122,23 @@ final class RedisResultStore implements ResultStore {
                 })
                 .exceptionally(e -> {
                     throw backend.failure("claiming an idempotency key", e);
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> releaseIdempotencyKey(IdempotencyClaim claim) {
+        return Script.RELEASE_CLAIM.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.idempotency(claim.key())}, RedisQueue.utf8(claim.fingerprint()),
+                RedisQueue.utf8(claim.correlationId())).<Void>thenApply(released -> null).exceptionally(e -> {
+                    throw backend.failure("releasing an idempotency key", e);
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> discardPending(String correlationId) {
+        return Script.DISCARD_PENDING.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.result(correlationId)}).<Void>thenApply(discarded -> null).exceptionally(e -> {
+                    throw backend.failure("discarding the record of " + correlationId, e);
                 });
     }
 

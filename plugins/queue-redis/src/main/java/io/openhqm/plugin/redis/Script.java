@@ -9,22 +9,31 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * A Lua script of this plugin (a resource beside this class), run with {@code EVALSHA} and, when the server does
- * not know it yet (first use, or after a restart flushed its script cache), with {@code EVAL}. Thread-safe.
+ * A Lua script of this plugin (a resource beside this class, preceded by the library resources it uses), run with
+ * {@code EVALSHA} and, when the server does not know it (a restart flushed its script cache), with {@code EVAL}.
+ * {@link #loadAll} loads every script when a connection is established, so the hot path never waits for the
+ * fallback, and a put is not overtaken by the publish sent after it. Thread-safe.
  */
 final class Script {
-    static final Script ACK = load("ack.lua");
-    static final Script REQUEUE = load("requeue.lua");
-    static final Script DEAD_LETTER = load("dead_letter.lua");
+    private static final List<Script> ALL = new ArrayList<>();
+    static final Script ACK = load("ack.lua", "settle.lua");
+    static final Script REQUEUE = load("requeue.lua", "settle.lua");
+    static final Script DEAD_LETTER = load("dead_letter.lua", "settle.lua");
+    static final Script RENEW = load("renew.lua");
     static final Script MOVE_DUE = load("move_due.lua");
     static final Script RECLAIM = load("reclaim.lua");
     static final Script RECOVER = load("recover.lua");
     static final Script CLAIM_IDS = load("claim_ids.lua");
+    static final Script PUT_RECORD = load("put_record.lua", "record.lua");
+    static final Script DISCARD_PENDING = load("discard_pending.lua", "record.lua");
+    static final Script RELEASE_CLAIM = load("release_claim.lua");
 
     private final String name;
     private final String source;
@@ -41,15 +50,32 @@ final class Script {
         }
     }
 
-    private static Script load(String name) {
+    private static Script load(String name, String... libraries) {
+        StringBuilder source = new StringBuilder();
+        for (String library : libraries) {
+            source.append(resource(library));
+        }
+        Script script = new Script(name, source.append(resource(name)).toString());
+        ALL.add(script);
+        return script;
+    }
+
+    private static String resource(String name) {
         try (InputStream in = Script.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing script resource " + name);
             }
-            return new Script(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Loads every script into the server's script cache; the stage completes when all are loaded. */
+    static CompletableFuture<Void> loadAll(RedisAsyncCommands<String, byte[]> redis) {
+        return CompletableFuture.allOf(ALL.stream()
+                .map(script -> redis.scriptLoad(script.source).toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
     }
 
     /** Runs the script; the stage fails with Lettuce's exception if Redis does. */

@@ -1,7 +1,6 @@
--- Moves delayed messages that are due back into the request stream. Idempotent and atomic, so any number of
+-- Moves a pool's delayed messages that are due into its retry stream. Idempotent and atomic, so any number of
 -- processes may run it at once.
--- KEYS[1] delayed set, KEYS[2] request stream; ARGV[1] limit, ARGV[2] prefix of delayed-message hashes,
--- ARGV[3] max stream length (0 = none).
+-- KEYS[1] delayed set, KEYS[2] retry stream; ARGV[1] limit, ARGV[2] prefix of delayed-message hashes.
 -- Returns {moved, milliseconds until the next delayed message is due (-1: none)}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -10,11 +9,7 @@ for _, member in ipairs(due) do
   local key = ARGV[2] .. member
   local fields = redis.call('HGETALL', key)
   if #fields > 0 then
-    if tonumber(ARGV[3]) > 0 then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
-    else
-      redis.call('XADD', KEYS[2], '*', unpack(fields))
-    end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
   end
   redis.call('DEL', key)
   redis.call('ZREM', KEYS[1], member)

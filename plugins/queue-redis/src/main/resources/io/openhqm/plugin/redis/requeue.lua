@@ -1,27 +1,22 @@
--- Settles a delivery by handing the message back (retry or defer), atomically: acknowledge and delete the entry,
--- then either add it to the end of the stream now (delay <= 0) or park it in the delayed set until it is due.
--- KEYS[1] request stream, KEYS[2] delayed set;
--- ARGV[1] group, ARGV[2] entry id, ARGV[3] delay ms, ARGV[4] prefix of delayed-message hashes,
--- ARGV[5] member id, ARGV[6] max stream length (0 = none), ARGV[7..] the new entry's fields and values.
--- Returns 1, or 0 if the entry was settled already (then nothing is added: no duplicate).
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  redis.call('XDEL', KEYS[1], ARGV[2])
+-- Settles a delivery by handing the message back to the pool (retry or defer), atomically: the entry is settled,
+-- and the message is added to the pool's retry stream now (delay <= 0) or parked in its delayed set until due. Other
+-- pools never see it again.
+-- KEYS[1] the stream of the entry, KEYS[2] the pool's retry stream, KEYS[3] the pool's delayed set;
+-- ARGV[1] group, ARGV[2] consumer, ARGV[3] entry id, ARGV[4] delay ms, ARGV[5] prefix of delayed-message hashes,
+-- ARGV[6] member id, ARGV[7..] the new entry's fields and values.
+-- Returns 1, or 0 if the consumer no longer holds the entry (then nothing is added: no duplicate).
+if not settle(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then
   return 0
 end
-redis.call('XDEL', KEYS[1], ARGV[2])
 local fields = {}
 for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
-local delay = tonumber(ARGV[3])
+local delay = tonumber(ARGV[4])
 if delay <= 0 then
-  if tonumber(ARGV[6]) > 0 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], '*', unpack(fields))
-  else
-    redis.call('XADD', KEYS[1], '*', unpack(fields))
-  end
+  redis.call('XADD', KEYS[2], '*', unpack(fields))
 else
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  redis.call('HSET', ARGV[4] .. ARGV[5], unpack(fields))
-  redis.call('ZADD', KEYS[2], now + delay, ARGV[5])
+  redis.call('HSET', ARGV[5] .. ARGV[6], unpack(fields))
+  redis.call('ZADD', KEYS[3], now + delay, ARGV[6])
 end
 return 1

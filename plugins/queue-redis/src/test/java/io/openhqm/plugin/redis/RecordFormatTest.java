@@ -31,4 +31,22 @@ class RecordFormatTest {
         RequestRecord pending = RequestRecord.pending("p", T, null);
         assertEquals(pending, RecordFormat.decode(RecordFormat.encode(pending)));
     }
+
+    @Test
+    void roundTripsAttributesAsTheExactTextGiven() throws Exception {
+        RequestRecord record = RequestRecord.pending("a", T, "o", EntryFormatTest.ATTRIBUTES).processing(1, T)
+                .finished(Status.COMPLETED, Reply.json("{}".getBytes(StandardCharsets.UTF_8)), null, 3, T);
+        byte[] json = RecordFormat.encode(record);
+        new ObjectMapper().readTree(json);
+        assertEquals(record, RecordFormat.decode(json));
+        assertEquals(EntryFormatTest.ATTRIBUTES, RecordFormat.decode(json).attributes());
+    }
+
+    @Test
+    void readsRecordsOfEarlierVersionsWithoutAttributes() {
+        String older = "{\"id\":\"x\",\"status\":\"PENDING\",\"submitted_at\":1700000000123,"
+                + "\"updated_at\":1700000000123,\"attempts\":0,\"owner\":\"o\"}";
+        assertEquals(RequestRecord.pending("x", T, "o"),
+                RecordFormat.decode(older.getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -347,6 +347,288 @@ class RedisQueueIT {
     }
 
     @Test
+    void aWorkerThatLostItsLeaseNeitherTakesTheEntryBackNorSettlesIt() throws Exception {
+        RedisQueue slow = queue("a", "visibility_timeout", "1s");
+        RedisQueue other = queue("b", "visibility_timeout", "1s");
+        for (int i = 0; i < 3; i++) {
+            slow.publish(message("m" + i, "{}")).toCompletableFuture().join();
+        }
+        List<Delivery> late = pollUntil(consumer(slow), 3, Duration.ofSeconds(5));
+        QueueConsumer taker = consumer(other);
+        List<Delivery> taken = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (taken.size() < 3 && System.nanoTime() < deadline) {
+            // As if worker a had stalled for 5 s: its entries look idle to the others (it renews every 333 ms).
+            for (Delivery d : late) {
+                redis.call("XCLAIM", "openhqm-requests", "openhqm-workers", "a:workers", "0",
+                        ((RedisDelivery) d).entryId(), "IDLE", "5000", "JUSTID");
+            }
+            taken.addAll(taker.poll(3 - taken.size(), Duration.ofMillis(100)));
+        }
+        assertEquals(3, taken.size());
+        assertEquals(2, taken.get(0).attempt());
+        long watchUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1200); // a's lease timer runs 3-4 times
+        while (System.nanoTime() < watchUntil) {
+            assertEquals(Set.of("b:workers"), holders(), "a's renewal does not take the entries back");
+            Thread.sleep(20);
+        }
+
+        late.get(0).ack();
+        late.get(1).retry(Duration.ZERO, "late failure");
+        late.get(2).deadLetter("late give-up");
+        assertEquals(3L, redis.callLong("XLEN", "openhqm-requests"), "nothing removed from under b");
+        assertEquals(Set.of("b:workers"), holders());
+        assertEquals(0L, redis.callLong("XLEN", "openhqm:retry:openhqm-requests"), "no duplicate handed back");
+        assertEquals(0L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"));
+        assertEquals(0, slow.deadLetterCount(), "no dead letter of a message b still processes");
+
+        taken.forEach(Delivery::ack);
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
+        assertEquals(0, other.depth());
+    }
+
+    /** The consumers holding pending entries of the default group on the request stream. */
+    private static Set<String> holders() {
+        Set<String> holders = new HashSet<>();
+        for (Object p : (List<?>) redis.call("XPENDING", "openhqm-requests", "openhqm-workers", "-", "+", "100")) {
+            holders.add(String.valueOf(((List<?>) p).get(1)));
+        }
+        return holders;
+    }
+
+    @Test
+    void twoPoolsOnOneStreamEachProcessEveryMessageAndKeepTheirRetries() throws Exception {
+        RedisQueue poolA = queue("a", "consumer_group", "pool-a");
+        RedisQueue poolB = queue("b", "consumer_group", "pool-b");
+        List<QueueConsumer> consumersA = List.of(named(poolA, "w1"), named(poolA, "w2"));
+        List<QueueConsumer> consumersB = List.of(named(poolB, "w1"), named(poolB, "w2"));
+        int total = 1000;
+        List<java.util.concurrent.CompletableFuture<Void>> published = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            published.add(poolA.publish(message("m" + i, "{\"n\":" + i + "}")).toCompletableFuture());
+        }
+        published.forEach(java.util.concurrent.CompletableFuture::join);
+
+        Map<String, Integer> seenByA = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Integer> seenByB = new java.util.concurrent.ConcurrentHashMap<>();
+        Set<String> doneA = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> doneB = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> retriedByA = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Integer> attemptsSeenByB = java.util.Collections.synchronizedList(new ArrayList<>());
+        var workers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        for (QueueConsumer c : consumersA) {
+            running.add(workers.submit(() -> drain(c, doneA, deadline, total, d -> {
+                String id = d.message().correlationId();
+                seenByA.merge(id, 1, Integer::sum);
+                if (Integer.parseInt(id.substring(1)) % 10 == 0 && d.attempt() == 1) {
+                    retriedByA.add(id);
+                    d.retry(Duration.ofMillis(100), "try again");
+                    return false;
+                }
+                d.ack();
+                return true;
+            })));
+        }
+        for (QueueConsumer c : consumersB) {
+            running.add(workers.submit(() -> drain(c, doneB, deadline, total, d -> {
+                seenByB.merge(d.message().correlationId(), 1, Integer::sum);
+                attemptsSeenByB.add(d.attempt());
+                d.ack();
+                return true;
+            })));
+        }
+        for (java.util.concurrent.Future<?> f : running) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        workers.shutdown();
+
+        assertEquals(total, doneA.size(), "pool a processed every message");
+        assertEquals(total, doneB.size(), "pool b processed every message");
+        assertEquals(total / 10, retriedByA.size());
+        assertEquals(total + total / 10, seenByA.values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(total, seenByB.values().stream().mapToInt(Integer::intValue).sum(),
+                "pool a's retries are not delivered to pool b");
+        assertEquals(Set.of(1), new HashSet<>(attemptsSeenByB));
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"), "deleted once both pools settled them");
+        assertEquals(0L, redis.callLong("XLEN", "openhqm:retry:openhqm-requests:pool-a"));
+        assertEquals(0, poolA.depth());
+        assertEquals(0, poolB.depth());
+    }
+
+    private QueueConsumer named(RedisQueue queue, String name) {
+        QueueConsumer consumer = queue.consumer(name);
+        open.add(consumer);
+        return consumer;
+    }
+
+    /** Polls until {@code done} holds {@code total} ids; {@code work} says whether it finished the message. */
+    private static Void drain(QueueConsumer consumer, Set<String> done, long deadline, int total,
+                              java.util.function.Predicate<Delivery> work) throws InterruptedException {
+        while (done.size() < total && System.nanoTime() < deadline) {
+            for (Delivery d : consumer.poll(20, Duration.ofMillis(100))) {
+                if (work.test(d)) {
+                    done.add(d.message().correlationId());
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void eachPoolHasItsOwnDeadLettersAndTheDefaultPoolKeepsItsNames() throws Exception {
+        RedisQueue billing = queue("a", "consumer_group", "billing");
+        RedisQueue standard = queue("b");
+        QueueConsumer billingConsumer = consumer(billing);
+        QueueConsumer standardConsumer = consumer(standard);
+        billing.publish(message("x", "{}")).toCompletableFuture().join();
+        pollUntil(billingConsumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("billing gave up");
+        Delivery standardCopy = pollUntil(standardConsumer, 1, Duration.ofSeconds(5)).get(0);
+        assertEquals(1L, redis.callLong("XLEN", "openhqm-requests"), "kept until every pool settled it");
+        standardCopy.retry(Duration.ofMinutes(1), "later");
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
+        assertEquals(1L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"), "the default pool's name");
+
+        assertEquals(1, billing.deadLetterCount());
+        assertEquals(0, standard.deadLetterCount());
+        assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq:billing"));
+        DeadLetter dead = billing.deadLetters(10).get(0);
+        assertEquals("x", dead.message().correlationId());
+        assertEquals("billing gave up", dead.reason());
+        List<?> entry = (List<?>) ((List<?>) redis.call("XRANGE", "openhqm-dlq:billing", "-", "+")).get(0);
+        List<?> fields = (List<?>) entry.get(1);
+        assertEquals("billing", String.valueOf(fields.get(fields.indexOf("dlq_group") + 1)));
+
+        standard.publish(message("y", "{}")).toCompletableFuture().join();
+        pollUntil(billingConsumer, 1, Duration.ofSeconds(5)).get(0).ack();
+        pollUntil(standardConsumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("standard gave up");
+        assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq"), "the default pool's dead letters keep their name");
+        assertEquals(1, standard.deadLetterCount());
+        assertEquals(1, billing.deadLetterCount());
+    }
+
+    @Test
+    void aListenerCreatesNoConsumerGroup() {
+        RedisQueue listener = queue("listener", "consumer_group", "unused");
+        listener.publish(message("m", "{}")).toCompletableFuture().join();
+        assertEquals(0L, ((List<?>) redis.call("XINFO", "GROUPS", "openhqm-requests")).size(),
+                "a group that never reads would keep every entry of the stream");
+    }
+
+    @Test
+    void theQueuesOwnFailedRecordKeepsOwnerAndAttributesAndNeverReplacesATerminalOne() throws Exception {
+        RedisQueue first = queue("w1", "visibility_timeout", "500ms", "max_deliveries", 1);
+        open.add(new RedisResultStore(RedisBackend.acquire(first.config), Duration.ofMinutes(5)));
+        Map<String, String> attributes = Map.of("tenant", "\"t1\"");
+        first.publish(new Message("owned", "{}".getBytes(StandardCharsets.UTF_8), "application/json", Map.of(),
+                new MessageMetadata(null, null, null, null, 0, null, Instant.now(), null, null, "owner-1",
+                        attributes))).toCompletableFuture().join();
+        first.publish(message("finished", "{}")).toCompletableFuture().join();
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        io.openhqm.api.result.RequestRecord completed = io.openhqm.api.result.RequestRecord.pending("finished", at, null)
+                .finished(io.openhqm.api.result.Status.COMPLETED, null, null, 1, at);
+        redis.call("SET", "openhqm:result:finished", new String(RecordFormat.encode(completed),
+                StandardCharsets.UTF_8));
+        assertEquals(2, pollUntil(first.consumer("workers"), 2, Duration.ofSeconds(5)).size());
+        first.close(); // dies holding both
+        open.remove(first);
+
+        RedisQueue second = queue("w2", "visibility_timeout", "500ms", "max_deliveries", 1);
+        QueueConsumer consumer = consumer(second);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < end && second.deadLetterCount() < 2) {
+            assertTrue(consumer.poll(2, Duration.ofMillis(100)).isEmpty());
+        }
+        assertEquals(2, second.deadLetterCount());
+        io.openhqm.api.result.RequestRecord failed = waitFor(() -> {
+            Object stored = redis.call("GET", "openhqm:result:owned");
+            return stored == null ? null : RecordFormat.decode(String.valueOf(stored).getBytes(StandardCharsets.UTF_8));
+        }, Duration.ofSeconds(3));
+        assertEquals(io.openhqm.api.result.Status.FAILED, failed.status());
+        assertEquals("owner-1", failed.owner());
+        assertEquals(attributes, failed.attributes());
+        Thread.sleep(200);
+        assertEquals(completed, RecordFormat.decode(String.valueOf(redis.call("GET", "openhqm:result:finished"))
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void entriesReadBeyondTheNumberAskedForWaitForTheNextPollOrAreHandedBackOnClose() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer first = queue.consumer("w1");
+        queue.publish(message("old", "{}")).toCompletableFuture().join();
+        pollUntil(first, 1, Duration.ofSeconds(5)).get(0).defer(Duration.ZERO); // now in the retry stream
+        queue.publish(message("new", "{}")).toCompletableFuture().join();
+        List<Delivery> one = first.poll(1, Duration.ofMillis(200)); // one read takes an entry of each stream
+        assertEquals(1, one.size());
+        List<Delivery> next = first.poll(1, Duration.ofMillis(200));
+        assertEquals(1, next.size());
+        assertEquals(Set.of("old", "new"), Set.of(one.get(0).message().correlationId(),
+                next.get(0).message().correlationId()));
+        one.get(0).ack();
+        next.get(0).ack();
+
+        queue.publish(message("x", "{}")).toCompletableFuture().join();
+        pollUntil(first, 1, Duration.ofSeconds(5)).get(0).defer(Duration.ZERO);
+        queue.publish(message("y", "{}")).toCompletableFuture().join();
+        Delivery seen = first.poll(1, Duration.ofMillis(200)).get(0);
+        seen.ack();
+        first.close();
+        List<Delivery> handedBack = consumer(queue).poll(5, Duration.ofMillis(200));
+        assertEquals(1, handedBack.size(), "no wait for the visibility timeout of 60 s");
+        assertEquals(Set.of("x", "y"), Set.of(seen.message().correlationId(),
+                handedBack.get(0).message().correlationId()));
+        assertEquals(1, handedBack.get(0).attempt());
+        handedBack.get(0).ack();
+        assertEquals(0, queue.depth());
+    }
+
+    @Test
+    void aWorkerWhoseSettleFailedDoesNotTakeTheEntryBackFromTheOneThatReclaimedIt() throws Exception {
+        try (RedisServer own = RedisServer.startPersistent()) {
+            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
+                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            open.add(stalled);
+            QueueConsumer first = consumer(stalled);
+            stalled.publish(message("m", "{}")).toCompletableFuture().join();
+            Delivery held = pollUntil(first, 1, Duration.ofSeconds(5)).get(0);
+            own.kill();
+            assertThrows(HqmException.class, held::ack); // a would deliver it again as soon as Redis answers
+            own.restart();
+            waitFor(() -> stalled.health().healthy() ? true : null, Duration.ofSeconds(10));
+
+            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
+                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            open.add(other);
+            QueueConsumer taker = consumer(other);
+            List<Delivery> taken = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                own.call("XCLAIM", "openhqm-requests", "openhqm-workers", "a:workers", "0",
+                        ((RedisDelivery) held).entryId(), "IDLE", "5000", "JUSTID");
+                taken.addAll(taker.poll(1, Duration.ofMillis(100)));
+            }
+            assertEquals(1, taken.size());
+
+            List<Delivery> again = new ArrayList<>();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < deadline) {
+                try {
+                    again.addAll(first.poll(1, Duration.ofMillis(200)));
+                } catch (HqmException stillReconnecting) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(List.of(), again, "not delivered a second time while b holds it");
+            List<?> pending = (List<?>) own.call("XPENDING", "openhqm-requests", "openhqm-workers", "-", "+", "10");
+            assertEquals("b:workers", String.valueOf(((List<?>) pending.get(0)).get(1)));
+            taken.get(0).ack();
+            assertEquals(0L, own.callLong("XLEN", "openhqm-requests"));
+        }
+    }
+
+    @Test
     void closingLeavesNoThreadBehind() throws Exception {
         RedisQueue queue = queue("t");
         var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),

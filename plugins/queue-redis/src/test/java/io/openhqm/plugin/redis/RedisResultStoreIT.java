@@ -77,10 +77,10 @@ class RedisResultStoreIT {
         RequestRecord done = pending.processing(1, T0).finished(Status.COMPLETED, binary, null, 12, T0);
         store.put(done).toCompletableFuture().join();
         assertEquals(Optional.of(done), store.get("a1").toCompletableFuture().join());
-        RequestRecord json = pending.processing(2, T0).finished(Status.FAILED,
+        RequestRecord json = RequestRecord.pending("a2", T0, null).processing(2, T0).finished(Status.FAILED,
                 Reply.json("{\"e\":1}".getBytes(StandardCharsets.UTF_8)), "bad", 3, T0);
         store.put(json).toCompletableFuture().join();
-        assertEquals(Optional.of(json), store.get("a1").toCompletableFuture().join());
+        assertEquals(Optional.of(json), store.get("a2").toCompletableFuture().join());
         assertEquals(Optional.empty(), store.get("nope").toCompletableFuture().join());
     }
 
@@ -178,6 +178,80 @@ class RedisResultStoreIT {
         assertEquals(first, b.claimIdempotencyKey(new IdempotencyClaim("k1", "fp2", "id-2")).toCompletableFuture()
                 .join());
         assertTrue(redis.callLong("PTTL", "openhqm:idem:k1") > 250_000);
+    }
+
+    @Test
+    void aTerminalRecordIsFinalAndKeepsItsTtl() {
+        ResultStore store = store(Duration.ofSeconds(120), "2s");
+        ResultStore late = store(Duration.ofMinutes(10), "3s");
+        RequestRecord pending = RequestRecord.pending("f1", T0, "owner", Map.of("tenant", "\"t1\""));
+        store.put(pending).toCompletableFuture().join();
+        assertEquals(Optional.of(pending), store.get("f1").toCompletableFuture().join(), "attributes are kept");
+        RequestRecord done = pending.processing(1, T0).finished(Status.COMPLETED, Reply.json(new byte[] {'1'}),
+                null, 4, T0);
+        store.put(done).toCompletableFuture().join();
+        // A worker that lost its lease, or a racing redelivery, stores its view later: nothing changes.
+        late.put(pending.processing(2, T0)).toCompletableFuture().join();
+        late.put(pending).toCompletableFuture().join();
+        late.put(pending.processing(2, T0).finished(Status.FAILED, null, "late", 1, T0)).toCompletableFuture().join();
+        assertEquals(Optional.of(done), late.get("f1").toCompletableFuture().join());
+        long pttl = redis.callLong("PTTL", "openhqm:result:f1");
+        assertTrue(pttl <= 120_000, "a refused put does not restart the TTL: " + pttl);
+    }
+
+    @Test
+    void aRefusedPutNotifiesNobody() {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        RequestRecord pending = RequestRecord.pending("f2", T0, null);
+        redis.call("CONFIG", "RESETSTAT");
+        store.put(pending.finished(Status.COMPLETED, Reply.json(new byte[] {'1'}), null, 1, T0)).toCompletableFuture()
+                .join();
+        store.put(pending.finished(Status.TIMEOUT, null, "late", 1, T0)).toCompletableFuture().join();
+        String stats = String.valueOf(redis.call("INFO", "commandstats"));
+        assertTrue(stats.contains("cmdstat_publish:calls=1,"), "one notification, of the stored outcome: " + stats);
+    }
+
+    @Test
+    void anIdempotencyKeyIsReleasedOnlyByTheClaimThatHoldsIt() {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        IdempotencyClaim held = new IdempotencyClaim("k2", "fp1", "id-1");
+        store.claimIdempotencyKey(held).toCompletableFuture().join();
+        store.releaseIdempotencyKey(new IdempotencyClaim("k2", "fp2", "id-1")).toCompletableFuture().join();
+        store.releaseIdempotencyKey(new IdempotencyClaim("k2", "fp1", "id-2")).toCompletableFuture().join();
+        assertEquals(held, store.claimIdempotencyKey(new IdempotencyClaim("k2", "fp3", "id-3")).toCompletableFuture()
+                .join(), "another claim's release leaves the key bound");
+        store.releaseIdempotencyKey(held).toCompletableFuture().join();
+        IdempotencyClaim next = new IdempotencyClaim("k2", "fp3", "id-3");
+        assertSame(next, store.claimIdempotencyKey(next).toCompletableFuture().join());
+        store.releaseIdempotencyKey(new IdempotencyClaim("never-claimed", "x", "y")).toCompletableFuture().join();
+    }
+
+    @Test
+    void onlyAnUntouchedPendingRecordIsDiscarded() {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        RequestRecord fresh = RequestRecord.pending("d1", T0, null);
+        RequestRecord taken = RequestRecord.pending("d2", T0, null).processing(1, T0);
+        RequestRecord retrying = RequestRecord.pending("d3", T0, null).processing(1, T0).waitingForRetry("503", T0);
+        RequestRecord done = RequestRecord.pending("d4", T0, null).finished(Status.FAILED, null, "x", 1, T0);
+        for (RequestRecord r : List.of(fresh, taken, retrying, done)) {
+            store.put(r).toCompletableFuture().join();
+        }
+        for (String id : List.of("d1", "d2", "d3", "d4", "unknown")) {
+            store.discardPending(id).toCompletableFuture().join();
+        }
+        assertEquals(Optional.empty(), store.get("d1").toCompletableFuture().join());
+        assertEquals(Optional.of(taken), store.get("d2").toCompletableFuture().join());
+        assertEquals(Optional.of(retrying), store.get("d3").toCompletableFuture().join());
+        assertEquals(Optional.of(done), store.get("d4").toCompletableFuture().join());
+    }
+
+    @Test
+    void putsWorkAfterRedisForgotItsScripts() {
+        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        redis.call("SCRIPT", "FLUSH");
+        RequestRecord pending = RequestRecord.pending("s1", T0, null);
+        store.put(pending).toCompletableFuture().join();
+        assertEquals(Optional.of(pending), store.get("s1").toCompletableFuture().join());
     }
 
     @Test
