@@ -24,8 +24,9 @@ import java.util.Map;
 /**
  * How a {@link RequestRecord} is stored under {@code <prefix>result:<id>}: one JSON object, times in epoch
  * milliseconds, {@code id} and {@code status} first (the scripts read the status without parsing the rest), the
- * attributes as an object of their JSON values, absent when there are none (older records have none). A reply body that is text (JSON, {@code text/*}, XML) is kept as a string, anything else as
- * base64. Stateless and thread-safe.
+ * attributes as an object of their JSON values, absent when there are none (older records have none). A reply
+ * body that is text (JSON, {@code text/*}, XML) is kept as a string, anything else as base64. Stateless and
+ * thread-safe.
  */
 final class RecordFormat {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,6 +86,9 @@ final class RecordFormat {
         if (r.completedAt() != null) {
             out.append(",\"completed_at\":").append(r.completedAt().toEpochMilli());
         }
+        if (r.startedAt() != null) {
+            out.append(",\"started_at\":").append(r.startedAt().toEpochMilli());
+        }
         if (!r.attributes().isEmpty()) {
             out.append(",\"attributes\":");
             JsonText.appendRawObject(out, r.attributes());
@@ -127,7 +131,7 @@ final class RecordFormat {
                     textOrNull(n.get("owner")), reply, textOrNull(n.get("error")),
                     n.has("processing_time_ms") ? n.get("processing_time_ms").asLong() : null,
                     n.has("completed_at") ? Instant.ofEpochMilli(n.get("completed_at").asLong()) : null,
-                    attributes);
+                    attributes, n.has("started_at") ? Instant.ofEpochMilli(n.get("started_at").asLong()) : null);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("unreadable result record: " + e.getMessage(), e);
         }

@@ -281,7 +281,7 @@ final class RedisQueue implements Queue {
             }
             Instant now = clock.instant();
             RequestRecord failed = new RequestRecord(id, Status.FAILED, current.submittedAt(), now, attempts,
-                    current.owner(), null, error, null, now, current.attributes());
+                    current.owner(), null, error, null, now, current.attributes(), current.startedAt());
             return RedisResultStore.write(redis, resultKeys, failed, backend.resultTtl().toMillis());
         }).whenComplete((stored, e) -> {
             if (e != null) {
