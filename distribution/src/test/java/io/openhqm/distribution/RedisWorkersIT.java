@@ -86,6 +86,33 @@ class RedisWorkersIT {
     }
 
     @Test
+    void twoPoolsOnOneStreamEachProcessEveryMessage() throws Exception {
+        redis = RedisServer.start();
+        deployment = RedisDeployment.create(work, redis);
+        RedisDeployment.Node main = deployment.start("worker", "worker.count=16");
+        RedisDeployment.Node billing = deployment.start("worker", "worker.count=16",
+                "queue.redis.consumer_group=billing", "worker.write_results=false");
+        RedisDeployment.Node listener = deployment.start("listener");
+        int total = 1000;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            ids.add(listener.submit("{\"operation\": \"echo\", \"data\": " + i + "}"));
+        }
+
+        assertEquals(total, new HashSet<>(listener.awaitCompleted(ids, Duration.ofSeconds(90))).size());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (completions(billing) < total && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(total, completions(main), "the pool that writes results processed every message");
+        assertEquals(total, completions(billing), "the billing pool processed every message too");
+        while (redis.callLong("XLEN", "openhqm-requests") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"), "settled by both pools, then deleted");
+    }
+
+    @Test
     void aRedisRestartMidRunLosesNoAcceptedMessage() throws Exception {
         redis = RedisServer.startPersistent();
         deployment = RedisDeployment.create(work, redis);
