@@ -314,6 +314,7 @@ class ListenerHardeningIT {
         long started = System.nanoTime();
         closing.close();
         long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        System.out.printf("closing with two waiting requests took %d ms (worker.shutdown_grace 1 s)%n", closeMillis);
 
         TestHttp.Reply submitted = submitWaiting.get(5, TimeUnit.SECONDS);
         assertEquals(202, submitted.status(), submitted.body());

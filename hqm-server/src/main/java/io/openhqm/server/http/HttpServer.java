@@ -7,7 +7,9 @@ import io.openhqm.server.ingress.Submissions;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -50,6 +52,11 @@ public final class HttpServer implements AutoCloseable {
         this.routes = new Routes(new RouteMetrics(meters));
         this.graceful = new GracefulShutdownHandler(exchange -> {
             try {
+                if (!hasValidContentLength(exchange)) {
+                    exchange.setPersistent(false);
+                    Problem.badRequest("Content-Length must be one whole number of bytes.").send(exchange);
+                    return;
+                }
                 routes.handler().handleRequest(exchange);
             } catch (Exception e) {
                 ApiHandlers.internalError(exchange, e);
@@ -68,6 +75,19 @@ public final class HttpServer implements AutoCloseable {
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.noRequest()))
                 .setHandler(graceful)
                 .build();
+    }
+
+    /** Undertow frames the body by a Content-Length that a long cannot hold, then fails to read it back. */
+    private static boolean hasValidContentLength(HttpServerExchange exchange) {
+        HeaderValues values = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
+        if (values == null) {
+            return true;
+        }
+        try {
+            return values.size() == 1 && Long.parseLong(values.getFirst()) >= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static int millis(Duration duration) {
