@@ -16,10 +16,11 @@ import java.time.Duration;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -138,7 +139,12 @@ final class ApiHandlers {
             onIoThread(exchange, () -> internalError(exchange, e));
             return;
         }
-        CompletionStage<Accepted> submitted = submissions.submit(submission);
+        CompletionStage<Accepted> submitted;
+        try {
+            submitted = submissions.submit(submission);
+        } catch (RuntimeException e) {
+            submitted = CompletableFuture.failedFuture(e);
+        }
         submitted.whenComplete((accepted, failure) -> body.release());
         whenDone(exchange, submitted, (ex, accepted) -> {
             if (wait.isZero() || accepted.record().status().isTerminal()) {
