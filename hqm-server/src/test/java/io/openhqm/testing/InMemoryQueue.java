@@ -1,7 +1,6 @@
 package io.openhqm.testing;
 
 import io.openhqm.api.Health;
-import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
@@ -25,13 +24,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A queue in memory for core tests: messages wait in a blocking queue, each settle is recorded as
- * {@code "<how> <id>"}, and a retried message is offered again at once. {@link #down} makes publishing fail as an
- * unreachable backend does.
+ * {@code "<how> <id>"}, and a retried message is offered again at once. While {@link #failure} is set, publishing
+ * fails with it and health is down with its message, as with a backend that went away.
  */
 public final class InMemoryQueue implements Queue {
     public final List<Message> published = new CopyOnWriteArrayList<>();
     public final List<String> settled = new CopyOnWriteArrayList<>();
-    public volatile boolean down;
+    public volatile RuntimeException failure;
+    private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
     private final BlockingQueue<TestDelivery> waiting = new LinkedBlockingQueue<>();
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
 
@@ -101,14 +101,15 @@ public final class InMemoryQueue implements Queue {
         @Override
         public void deadLetter(String reason) {
             settled.add("deadLetter " + message.correlationId());
+            deadLetters.add(new DeadLetter(message, reason, List.of(), Instant.now()));
         }
     }
 
     @Override
     public CompletionStage<Void> publish(Message message) {
-        if (down) {
-            return CompletableFuture.failedFuture(
-                    HqmException.transientFailure("queue at 10.0.0.7:6379 unreachable", null));
+        RuntimeException failing = failure;
+        if (failing != null) {
+            return CompletableFuture.failedFuture(failing);
         }
         published.add(message);
         add(message, null);
@@ -148,17 +149,18 @@ public final class InMemoryQueue implements Queue {
 
     @Override
     public Health health() {
-        return Health.up("in memory");
+        RuntimeException failing = failure;
+        return failing == null ? Health.up("in memory") : Health.down(failing.getMessage());
     }
 
     @Override
     public List<DeadLetter> deadLetters(int limit) {
-        return List.of();
+        return deadLetters.stream().limit(limit).toList();
     }
 
     @Override
     public long deadLetterCount() {
-        return settled("deadLetter");
+        return deadLetters.size();
     }
 
     @Override

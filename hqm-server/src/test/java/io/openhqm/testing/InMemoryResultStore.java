@@ -1,7 +1,6 @@
 package io.openhqm.testing;
 
 import io.openhqm.api.Health;
-import io.openhqm.api.HqmException;
 import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
@@ -14,18 +13,19 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims);
- * {@link #down} makes puts fail as an unreachable backend's do.
+ * A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims). While
+ * {@link #failure} is set, puts and reads fail with it and health is down with its message.
  */
 public final class InMemoryResultStore implements ResultStore {
     public final Map<String, RequestRecord> records = new ConcurrentHashMap<>();
     public final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
-    public volatile boolean down;
+    public volatile RuntimeException failure;
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
-        if (down) {
-            return CompletableFuture.failedFuture(HqmException.transientFailure("store down", null));
+        RuntimeException failing = failure;
+        if (failing != null) {
+            return CompletableFuture.failedFuture(failing);
         }
         records.merge(record.correlationId(), record, (old, next) -> old.status().isTerminal() ? old : next);
         return CompletableFuture.completedFuture(null);
@@ -33,12 +33,30 @@ public final class InMemoryResultStore implements ResultStore {
 
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
+        RuntimeException failing = failure;
+        if (failing != null) {
+            return CompletableFuture.failedFuture(failing);
+        }
         return CompletableFuture.completedFuture(Optional.ofNullable(records.get(correlationId)));
     }
 
+    /** Polls every 10 ms: good enough for tests. */
     @Override
     public CompletionStage<Optional<RequestRecord>> awaitTerminal(String correlationId, Duration maxWait) {
-        return get(correlationId);
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        return CompletableFuture.supplyAsync(() -> {
+            RequestRecord record = records.get(correlationId);
+            while ((record == null || !record.status().isTerminal()) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                record = records.get(correlationId);
+            }
+            return Optional.ofNullable(record);
+        }, runnable -> Thread.ofVirtual().start(runnable));
     }
 
     @Override
@@ -66,7 +84,8 @@ public final class InMemoryResultStore implements ResultStore {
 
     @Override
     public Health health() {
-        return Health.up("in memory");
+        RuntimeException failing = failure;
+        return failing == null ? Health.up("in memory") : Health.down(failing.getMessage());
     }
 
     @Override

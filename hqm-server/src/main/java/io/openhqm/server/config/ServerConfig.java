@@ -22,8 +22,13 @@ public record ServerConfig(
         Plugins plugins,
         Monitoring monitoring) {
 
-    /** {@code server.*}: the HTTP listener. */
-    public record Server(String host, int port, long maxBodyBytes, Duration maxWait, Auth auth) {
+    /**
+     * {@code server.*}: the HTTP listener. {@code maxBodyBytesInFlight} bounds the bytes of all request bodies
+     * being received and parsed at once ({@code server.max_body_bytes_in_flight}; by default a quarter of the
+     * maximum heap, and never less than {@code maxBodyBytes}).
+     */
+    public record Server(String host, int port, long maxBodyBytes, Duration maxWait, Auth auth, Duration idleTimeout,
+                         Duration requestParseTimeout, Duration noRequestTimeout, long maxBodyBytesInFlight) {
     }
 
     /** {@code server.auth.*}: optional ingress API keys; empty list = no authentication. */

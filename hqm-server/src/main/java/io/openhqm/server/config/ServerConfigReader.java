@@ -72,6 +72,15 @@ final class ServerConfigReader {
         Long maxBody = size("server.max_body_bytes", 1);
         Duration maxWait = duration("server.max_wait", false);
         List<String> apiKeys = list("server.auth.api_keys");
+        Duration idleTimeout = duration("server.idle_timeout", true);
+        if (idleTimeout != null && maxWait != null && idleTimeout.compareTo(maxWait) <= 0) {
+            problems.add("server.idle_timeout: must be longer than server.max_wait (" + describe(idleTimeout)
+                    + " <= " + describe(maxWait) + "), or a waiting request would lose its connection"
+                    + Values.origin(value("server.idle_timeout")));
+        }
+        Duration parseTimeout = duration("server.request_parse_timeout", true);
+        Duration noRequestTimeout = duration("server.no_request_timeout", true);
+        Long inFlight = bodyBytesInFlight(maxBody);
         if (apiKeys != null && apiKeys.stream().anyMatch(String::isBlank)) {
             problems.add("server.auth.api_keys: an API key is empty; remove it or give it a value");
         }
@@ -152,7 +161,8 @@ final class ServerConfigReader {
         processorBlocks.forEach((name, v) -> processors.put(name, block(normalized, "processors", name)));
 
         ServerConfig sc = new ServerConfig(
-                new ServerConfig.Server(host, port.intValue(), maxBody, maxWait, new ServerConfig.Auth(apiKeys)),
+                new ServerConfig.Server(host, port.intValue(), maxBody, maxWait, new ServerConfig.Auth(apiKeys),
+                        idleTimeout, parseTimeout, noRequestTimeout, inFlight),
                 new ServerConfig.Management(mgmtHost, mgmtPort.intValue()),
                 new ServerConfig.QueueSection(queueType, requestQueue, dlq, maxDepth,
                         block(normalized, "queue", queueType)),
@@ -306,6 +316,21 @@ final class ServerConfigReader {
         if (n != null && (n < min || n > max)) {
             String range = max == Long.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
             problems.add(path + ": must be " + range + ", got " + n + Values.origin(value(path)));
+            return null;
+        }
+        return n;
+    }
+
+    /** {@code server.max_body_bytes_in_flight}, or by default a quarter of the maximum heap. */
+    private Long bodyBytesInFlight(Long maxBody) {
+        String path = "server.max_body_bytes_in_flight";
+        if (Values.isNull(value(path))) {
+            return maxBody == null ? null : Math.max(Runtime.getRuntime().maxMemory() / 4, maxBody);
+        }
+        Long n = size(path, 1);
+        if (n != null && maxBody != null && n < maxBody) {
+            problems.add(path + ": must be at least server.max_body_bytes (" + maxBody + "), got " + n
+                    + "; a body of the largest accepted size could never be received" + Values.origin(value(path)));
             return null;
         }
         return n;

@@ -12,45 +12,60 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.SameThreadExecutor;
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API: submit, status and response. Handlers never block an IO thread: the body is read
- * asynchronously, the core answers with a stage, and the response is written back on the exchange's IO
- * thread.
+ * asynchronously within the {@link BodyBudget}, a large body is parsed on another thread, the core answers with
+ * a stage, and the response is written back on the exchange's IO thread. Waiting requests are answered early
+ * when the listener closes ({@link PendingWaits}).
  */
 final class ApiHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandlers.class);
     private static final Pattern PREFER_WAIT = Pattern.compile("(?:^|[,;\\s])wait\\s*=\\s*(\\d+)",
             Pattern.CASE_INSENSITIVE);
+    /** Bodies above this are parsed off the IO thread, which serves many connections. */
+    static final int PARSE_ON_IO_THREAD_BYTES = 64 * 1024;
 
     private final Submissions submissions;
     private final SubmitRequestParser parser;
     private final ApiKeys apiKeys;
     private final long maxBodyBytes;
     private final Duration maxWait;
+    private final BodyBudget bodies;
+    private final Executor parsing;
+    private final PendingWaits waits;
 
     ApiHandlers(Submissions submissions, SubmitRequestParser parser, ApiKeys apiKeys, long maxBodyBytes,
-                Duration maxWait) {
+                Duration maxWait, BodyBudget bodies, Executor parsing, PendingWaits waits) {
         this.submissions = submissions;
         this.parser = parser;
         this.apiKeys = apiKeys;
         this.maxBodyBytes = maxBodyBytes;
         this.maxWait = maxWait;
+        this.bodies = bodies;
+        this.parsing = parsing;
+        this.waits = waits;
     }
 
     HttpHandler submit() {
         return exchange -> {
-            String owner = authenticate(exchange);
-            if (owner == null && apiKeys.enabled()) {
+            ApiKeys.Caller caller = authenticate(exchange);
+            if (caller == null) {
                 return;
             }
             String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
@@ -70,26 +85,37 @@ final class ApiHandlers {
                 Problem.badRequest("Prefer: wait=N needs a whole number of seconds.").send(exchange);
                 return;
             }
-            receiveBody(exchange, body -> accept(exchange, body, owner, wait));
+            receiveBody(exchange, body -> exchange.dispatch(
+                    body.size() > PARSE_ON_IO_THREAD_BYTES ? parsing : SameThreadExecutor.INSTANCE,
+                    () -> accept(exchange, body, caller, wait)));
         };
     }
 
     /**
-     * Reads the body without blocking, counting as it goes, so a chunked body over the limit gets a 413 answer
-     * (Undertow's own entity limit would only drop the connection).
+     * Reads the body without blocking, counting as it goes; {@code then} runs inside Undertow's callback, so it
+     * must dispatch to keep the exchange open. Counting means a chunked body over the limit gets a 413 answer
+     * (Undertow's own entity limit would only drop the connection), and a body beyond the listener's budget a
+     * 503. Memory follows the bytes received, not the declared length.
      */
-    private void receiveBody(HttpServerExchange exchange, java.util.function.Consumer<byte[]> then) {
-        long declared = exchange.getRequestContentLength();
-        ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+    private void receiveBody(HttpServerExchange exchange, Consumer<ReceivedBody> then) {
+        ReceivedBody body = new ReceivedBody(bodies);
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            body.release();
+            next.proceed();
+        });
         exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
             if (body.size() + (long) chunk.length > maxBodyBytes) {
                 ex.getRequestReceiver().pause();
                 tooLarge(ex);
                 return;
             }
-            body.writeBytes(chunk);
+            if (!body.add(chunk)) {
+                ex.getRequestReceiver().pause();
+                overloaded(ex);
+                return;
+            }
             if (last) {
-                then.accept(body.toByteArray());
+                then.accept(body);
             }
         }, (ex, error) -> {
             if (error instanceof RequestTooBigException) {
@@ -100,23 +126,42 @@ final class ApiHandlers {
         });
     }
 
-    private void accept(HttpServerExchange exchange, byte[] body, String owner, Duration wait) {
+    private void accept(HttpServerExchange exchange, ReceivedBody body, ApiKeys.Caller caller, Duration wait) {
         Submission submission;
         try {
-            submission = parser.parse(exchange, body, owner);
+            submission = parser.parse(exchange, body.bytes(), caller);
         } catch (SubmitRequestParser.Invalid e) {
-            e.problem.send(exchange);
+            body.release();
+            onIoThread(exchange, () -> e.problem.send(exchange));
+            return;
+        } catch (RuntimeException e) {
+            body.release();
+            onIoThread(exchange, () -> internalError(exchange, e));
             return;
         }
-        whenDone(exchange, submissions.submit(submission), (ex, accepted) -> {
+        CompletionStage<Accepted> submitted;
+        try {
+            submitted = submissions.submit(submission);
+        } catch (RuntimeException e) {
+            submitted = CompletableFuture.failedFuture(e);
+        }
+        submitted.whenComplete((accepted, failure) -> body.release());
+        whenDone(exchange, submitted, (ex, accepted) -> {
             if (wait.isZero() || accepted.record().status().isTerminal()) {
                 answerAccepted(ex, accepted, accepted.record());
                 return;
             }
             String id = accepted.record().correlationId();
-            whenDone(ex, submissions.awaitTerminal(id, owner, wait),
+            whenDone(ex, awaitOrClosing(id, caller.owner(), wait),
                     (e2, latest) -> answerAccepted(e2, accepted, latest.orElse(accepted.record())));
         });
+    }
+
+    private CompletionStage<Optional<RequestRecord>> awaitOrClosing(String id, String owner, Duration wait) {
+        if (wait.isZero()) {
+            return submissions.status(id, owner);
+        }
+        return waits.untilClosing(submissions.awaitTerminal(id, owner, wait), () -> submissions.status(id, owner));
     }
 
     private void answerAccepted(HttpServerExchange exchange, Accepted accepted, RequestRecord latest) {
@@ -136,12 +181,12 @@ final class ApiHandlers {
 
     HttpHandler status() {
         return exchange -> {
-            String owner = authenticate(exchange);
-            if (owner == null && apiKeys.enabled()) {
+            ApiKeys.Caller caller = authenticate(exchange);
+            if (caller == null) {
                 return;
             }
             String id = pathId(exchange);
-            whenDone(exchange, submissions.status(id, owner), (ex, record) -> {
+            whenDone(exchange, submissions.status(id, caller.owner()), (ex, record) -> {
                 if (record.isEmpty()) {
                     unknown(ex, id);
                 } else {
@@ -153,8 +198,8 @@ final class ApiHandlers {
 
     HttpHandler response() {
         return exchange -> {
-            String owner = authenticate(exchange);
-            if (owner == null && apiKeys.enabled()) {
+            ApiKeys.Caller caller = authenticate(exchange);
+            if (caller == null) {
                 return;
             }
             String id = pathId(exchange);
@@ -166,11 +211,15 @@ final class ApiHandlers {
                         + ".").send(exchange);
                 return;
             }
-            whenDone(exchange, submissions.awaitTerminal(id, owner, wait), (ex, record) -> {
+            whenDone(exchange, awaitOrClosing(id, caller.owner(), wait), (ex, record) -> {
                 if (record.isEmpty()) {
                     unknown(ex, id);
                 } else {
-                    Json.send(ex, record.get().status().isTerminal() ? 200 : 202, Views.response(record.get()));
+                    RequestRecord latest = record.get();
+                    if (!latest.status().isTerminal()) {
+                        ex.getResponseHeaders().put(Headers.LOCATION, "/api/v1/response/" + id);
+                    }
+                    Json.send(ex, latest.status().isTerminal() ? 200 : 202, Views.response(latest));
                 }
             });
         };
@@ -180,13 +229,29 @@ final class ApiHandlers {
     private static <T> void whenDone(HttpServerExchange exchange, CompletionStage<T> stage,
                                      BiConsumer<HttpServerExchange, T> then) {
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> stage.whenComplete((value, failure) ->
-                exchange.getIoThread().execute(() -> {
+                onIoThread(exchange, () -> {
                     if (failure == null) {
                         then.accept(exchange, value);
                     } else {
                         failed(exchange, failure);
                     }
                 })));
+    }
+
+    private static void onIoThread(HttpServerExchange exchange, Runnable task) {
+        exchange.getIoThread().execute(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                internalError(exchange, e);
+            }
+        });
+    }
+
+    static void internalError(HttpServerExchange exchange, Throwable error) {
+        LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestPath(), error);
+        Problem.of(500, "internal", "Internal error", "The server could not answer this request; the error is"
+                + " logged.").send(exchange);
     }
 
     private static void failed(HttpServerExchange exchange, Throwable failure) {
@@ -208,19 +273,19 @@ final class ApiHandlers {
                     || rejected.reason() == SubmissionRejected.Reason.IDEMPOTENCY_IN_PROGRESS;
             problem.send(exchange, retryLater ? Map.of("Retry-After", "1") : Map.of());
         } else {
-            Problem.of(503, "unavailable", "Service unavailable",
-                    "The result store is unavailable: " + messageOf(cause) + ". Retry later.")
-                    .send(exchange, Map.of("Retry-After", "1"));
+            unavailable("The result store", cause.toString()).send(exchange, Map.of("Retry-After", "1"));
         }
     }
 
-    private static String messageOf(Throwable cause) {
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    /** What failed stays in the log: it can name hosts, paths and driver errors. */
+    private static Problem unavailable(String what, String why) {
+        LOG.warn("{} is unavailable: {}", what.toLowerCase(Locale.ROOT), why);
+        return Problem.of(503, "unavailable", "Service unavailable", what + " is unavailable. Retry later.");
     }
 
-    private String authenticate(HttpServerExchange exchange) {
+    private ApiKeys.Caller authenticate(HttpServerExchange exchange) {
         try {
-            return apiKeys.owner(exchange);
+            return apiKeys.caller(exchange);
         } catch (SecurityException e) {
             Problem.of(401, "unauthorized", "Unauthorized", e.getMessage())
                     .send(exchange, Map.of("WWW-Authenticate", "Bearer"));
@@ -232,6 +297,13 @@ final class ApiHandlers {
         exchange.setPersistent(false);
         Problem.of(413, "too-large", "Request too large", "The body is larger than server.max_body_bytes ("
                 + maxBodyBytes + " bytes).").send(exchange);
+    }
+
+    private void overloaded(HttpServerExchange exchange) {
+        exchange.setPersistent(false);
+        Problem.of(503, "overloaded", "Too many bodies in flight", "The server is receiving "
+                + "server.max_body_bytes_in_flight (" + bodies.limit() + " bytes) of request bodies already."
+                + " Retry later.").send(exchange, Map.of("Retry-After", "1"));
     }
 
     private static void unknown(HttpServerExchange exchange, String id) {

@@ -14,7 +14,10 @@ import java.util.List;
  * results are readable only with the key that submitted them, and keys are never stored.
  */
 final class ApiKeys {
-    static final String NO_OWNER = null;
+    /** Who sent a request: the owner token and the header its key came from ({@code null} without auth). */
+    record Caller(String owner, String credentialHeader) {
+        static final Caller ANONYMOUS = new Caller(null, null);
+    }
 
     private final List<byte[]> digests;
 
@@ -27,16 +30,18 @@ final class ApiKeys {
     }
 
     /**
-     * The owner token of the request's key; {@code null} when authentication is off.
+     * The caller of the request; {@link Caller#ANONYMOUS} when authentication is off.
      *
      * @throws SecurityException when authentication is on and the key is missing or unknown
      */
-    String owner(HttpServerExchange exchange) {
+    Caller caller(HttpServerExchange exchange) {
         if (!enabled()) {
-            return NO_OWNER;
+            return Caller.ANONYMOUS;
         }
-        String key = exchange.getRequestHeaders().getFirst("X-API-Key");
+        String header = "x-api-key";
+        String key = exchange.getRequestHeaders().getFirst(header);
         if (key == null) {
+            header = "authorization";
             String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
             if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 key = authorization.substring(7).trim();
@@ -53,7 +58,7 @@ final class ApiKeys {
         if (!known) {
             throw new SecurityException("The API key is not valid.");
         }
-        return HexFormat.of().formatHex(presented, 0, 16);
+        return new Caller(HexFormat.of().formatHex(presented, 0, 16), header);
     }
 
     static byte[] digest(String value) {

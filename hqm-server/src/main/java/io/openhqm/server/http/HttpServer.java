@@ -7,8 +7,9 @@ import io.openhqm.server.ingress.Submissions;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.RoutingHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -18,48 +19,94 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
+import org.xnio.Options;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Undertow server: the API listener ({@code all} and {@code listener} modes) or, in {@code worker}
- * mode, the management server with health and metrics only. {@link #close()} stops taking requests, lets
- * running ones finish briefly, then stops.
+ * mode, the management server with health and metrics only. {@link #close()} stops taking requests, answers
+ * waiting ones with their current state, lets running ones finish briefly, then stops. Every connection has
+ * idle, request-parse and no-request timeouts, so silent clients cannot hold the listener's memory.
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Duration DRAIN = Duration.ofSeconds(2);
     /** Undertow's hard limit sits above server.max_body_bytes: handlers answer 413 themselves before it. */
     private static final long ENTITY_SLACK = 1024 * 1024;
+    private static final Timeouts MANAGEMENT_TIMEOUTS = new Timeouts(Duration.ofSeconds(75), Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
+
+    /** Connection timeouts: no bytes at all; the request line and headers; between requests. */
+    private record Timeouts(Duration idle, Duration requestParse, Duration noRequest) {
+    }
 
     private final Undertow undertow;
     private final GracefulShutdownHandler graceful;
     private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("hqm-http-", 0).factory());
+    private final PendingWaits waits = new PendingWaits();
+    private final Routes routes;
     private volatile boolean accepting = true;
 
-    private HttpServer(String host, int port, long maxBodyBytes, RoutingHandler routes) {
-        this.graceful = new GracefulShutdownHandler(routes);
+    private HttpServer(String host, int port, long maxBodyBytes, Timeouts timeouts, MeterRegistry meters) {
+        this.routes = new Routes(new RouteMetrics(meters));
+        this.graceful = new GracefulShutdownHandler(exchange -> {
+            try {
+                if (!hasValidContentLength(exchange)) {
+                    exchange.setPersistent(false);
+                    Problem.badRequest("Content-Length must be one whole number of bytes.").send(exchange);
+                    return;
+                }
+                routes.handler().handleRequest(exchange);
+            } catch (Exception e) {
+                ApiHandlers.internalError(exchange, e);
+            }
+        });
         this.undertow = Undertow.builder()
                 .addHttpListener(port, host)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxBodyBytes + ENTITY_SLACK)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(timeouts.idle()))
+                // Undertow's HTTP/1.1 listener applies IDLE_TIMEOUT only when a conduit is told its value; the
+                // socket read and write timeouts are what close a connection whose body or reader stalls.
+                .setSocketOption(Options.READ_TIMEOUT, millis(timeouts.idle()))
+                .setSocketOption(Options.WRITE_TIMEOUT, millis(timeouts.idle()))
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(timeouts.requestParse()))
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.noRequest()))
                 .setHandler(graceful)
                 .build();
+    }
+
+    /** Undertow frames the body by a Content-Length that a long cannot hold, then fails to read it back. */
+    private static boolean hasValidContentLength(HttpServerExchange exchange) {
+        HeaderValues values = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
+        if (values == null) {
+            return true;
+        }
+        try {
+            return values.size() == 1 && Long.parseLong(values.getFirst()) >= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }
 
     /** The API listener with health and metrics, on {@code server.host:server.port}. */
     public static HttpServer listener(ServerConfig.Server config, Submissions submissions,
                                       ServerConfig.Proxy proxy, Map<String, Supplier<Health>> components,
                                       String version, Supplier<String> metrics, MeterRegistry meters, Clock clock) {
-        RouteMetrics routeMetrics = new RouteMetrics(meters);
+        HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
+                new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
         ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()),
-                new ApiKeys(config.auth().apiKeys()), config.maxBodyBytes(), config.maxWait());
-        RoutingHandler routes = new RoutingHandler()
-                .post("/api/v1/submit", routeMetrics.wrap("/api/v1/submit", api.submit()))
-                .get("/api/v1/status/{id}", routeMetrics.wrap("/api/v1/status/{id}", api.status()))
-                .get("/api/v1/response/{id}", routeMetrics.wrap("/api/v1/response/{id}", api.response()));
-        HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(), routes);
-        server.addManagementRoutes(routes, routeMetrics, components, version, metrics, clock);
+                new ApiKeys(config.auth().apiKeys()), config.maxBodyBytes(), config.maxWait(),
+                new BodyBudget(config.maxBodyBytesInFlight()), server.blocking, server.waits);
+        server.routes.add("POST", "/api/v1/submit", api.submit())
+                .add("GET", "/api/v1/status/{id}", api.status())
+                .add("GET", "/api/v1/response/{id}", api.response());
+        server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
 
@@ -67,30 +114,22 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer management(ServerConfig.Management config, Map<String, Supplier<Health>> components,
                                         String version, Supplier<String> metrics, MeterRegistry meters,
                                         Clock clock) {
-        RouteMetrics routeMetrics = new RouteMetrics(meters);
-        RoutingHandler routes = new RoutingHandler();
-        HttpServer server = new HttpServer(config.host(), config.port(), 1024, routes);
-        server.addManagementRoutes(routes, routeMetrics, components, version, metrics, clock);
+        HttpServer server = new HttpServer(config.host(), config.port(), 1024, MANAGEMENT_TIMEOUTS, meters);
+        server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
 
-    private void addManagementRoutes(RoutingHandler routes, RouteMetrics routeMetrics,
-                                     Map<String, Supplier<Health>> components, String version,
+    private void addManagementRoutes(Map<String, Supplier<Health>> components, String version,
                                      Supplier<String> metrics, Clock clock) {
         HealthHandlers health = new HealthHandlers(version, components, () -> accepting, blocking, clock);
         HttpHandler scrape = exchange -> exchange.dispatch(blocking, () -> {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             exchange.getResponseSender().send(metrics.get());
         });
-        routes.get("/health", routeMetrics.wrap("/health", health.health()))
-                .get("/health/live", routeMetrics.wrap("/health/live", health.live()))
-                .get("/health/ready", routeMetrics.wrap("/health/ready", health.ready()))
-                .get("/metrics", routeMetrics.wrap("/metrics", scrape))
-                .setFallbackHandler(routeMetrics.wrap("unmatched", exchange -> Problem.notFound(
-                        "No such resource: " + exchange.getRequestPath() + ".").send(exchange)))
-                .setInvalidMethodHandler(routeMetrics.wrap("unmatched", exchange -> Problem.of(405,
-                        "method-not-allowed", "Method not allowed", exchange.getRequestMethod()
-                                + " is not allowed on " + exchange.getRequestPath() + ".").send(exchange)));
+        routes.add("GET", "/health", health.health())
+                .add("GET", "/health/live", health.live())
+                .add("GET", "/health/ready", health.ready())
+                .add("GET", "/metrics", scrape);
     }
 
     public HttpServer start() {
@@ -112,6 +151,7 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         accepting = false;
+        waits.close();
         graceful.shutdown();
         try {
             if (!graceful.awaitShutdown(DRAIN.toMillis())) {

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Counts and times every request by method, route template (never the raw path) and status:
  * {@code openhqm_api_requests_total} and {@code openhqm_api_request_duration_seconds}. Meters are looked up
- * once per label set, not per request.
+ * once per label set, not per request. A method HTTP does not define is counted as {@code OTHER}, so clients
+ * cannot grow the label set.
  */
 final class RouteMetrics {
     private final MeterRegistry meters;
@@ -37,8 +38,12 @@ final class RouteMetrics {
         };
     }
 
+    static String methodTag(String method) {
+        return Routes.HTTP_METHODS.contains(method) ? method : "OTHER";
+    }
+
     private void record(HttpServerExchange exchange, String route, long started) {
-        String method = exchange.getRequestMethod().toString();
+        String method = methodTag(exchange.getRequestMethod().toString());
         int status = exchange.getStatusCode();
         counters.computeIfAbsent(method + ' ' + route + ' ' + status, key -> Counter.builder("openhqm.api.requests")
                 .tag("method", method).tag("route", route).tag("status", Integer.toString(status))

@@ -1,7 +1,10 @@
 package io.openhqm.server.http;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.api.message.MessageMetadata;
@@ -12,9 +15,10 @@ import io.undertow.util.HeaderValues;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +27,10 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a {@code POST /api/v1/submit} request into a {@link Submission}, or a {@link Problem} naming the bad
- * field. Forwarded headers are those listed in {@code proxy.forward_headers}, never hop-by-hop ones.
+ * field. Forwarded headers are those listed in {@code proxy.forward_headers}, never hop-by-hop ones and never
+ * the header that carried the caller's OpenHQM API key. Metadata fields OpenHQM does not define become the
+ * message's attributes (name → the value's JSON text), within {@value #MAX_ATTRIBUTES} fields and
+ * {@value #MAX_ATTRIBUTE_BYTES} bytes.
  */
 final class SubmitRequestParser {
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
@@ -32,6 +39,9 @@ final class SubmitRequestParser {
     private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method");
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+    static final int MAX_ATTRIBUTES = 32;
+    static final int MAX_ATTRIBUTE_BYTES = 16 * 1024;
+    static final int MAX_ATTRIBUTE_NAME = 128;
 
     /** A parse failure carrying the problem to answer with. */
     static final class Invalid extends Exception {
@@ -49,12 +59,12 @@ final class SubmitRequestParser {
         this.forwardHeaders = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
     }
 
-    Submission parse(HttpServerExchange exchange, byte[] raw, String owner) throws Invalid {
+    Submission parse(HttpServerExchange exchange, byte[] raw, ApiKeys.Caller caller) throws Invalid {
         Fields fields = fields(raw);
         if (fields.payload == null) {
             throw new Invalid(Problem.invalid("payload", "The field \"payload\" is required."));
         }
-        Map<String, String> headers = forwarded(exchange);
+        Map<String, String> headers = forwarded(exchange, caller.credentialHeader());
         JsonNode given = fields.headers;
         if (given != null && !given.isNull()) {
             if (!given.isObject()) {
@@ -76,17 +86,12 @@ final class SubmitRequestParser {
         Duration timeout = null;
         String endpoint = null;
         String method = null;
+        Map<String, String> attributes = Map.of();
         if (metadata != null && !metadata.isNull()) {
             if (!metadata.isObject()) {
                 throw new Invalid(Problem.invalid("metadata", "\"metadata\" must be an object."));
             }
-            for (Iterator<String> names = metadata.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!METADATA.contains(name)) {
-                    throw new Invalid(Problem.invalid("metadata." + name, "Unknown metadata field \"" + name
-                            + "\"; accepted: priority, timeout, endpoint, method."));
-                }
-            }
+            attributes = attributes(metadata);
             priority = priority(metadata.get("priority"));
             timeout = timeout(metadata.get("timeout"));
             endpoint = text(metadata.get("endpoint"), "metadata.endpoint");
@@ -112,7 +117,40 @@ final class SubmitRequestParser {
         byte[] body = fields.payload;
         String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
         return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
-                idempotencyKey, owner, fingerprint, Map.of());
+                idempotencyKey, caller.owner(), fingerprint, attributes);
+    }
+
+    private static Map<String, String> attributes(JsonNode metadata) throws Invalid {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        int bytes = 0;
+        for (var entry : metadata.properties()) {
+            String name = entry.getKey();
+            if (METADATA.contains(name)) {
+                continue;
+            }
+            String field = "metadata." + name;
+            if (name.isEmpty() || name.length() > MAX_ATTRIBUTE_NAME) {
+                throw new Invalid(Problem.invalid(field, "Metadata field names must be 1-" + MAX_ATTRIBUTE_NAME
+                        + " characters long."));
+            }
+            if (attributes.size() == MAX_ATTRIBUTES) {
+                throw new Invalid(Problem.invalid(field, "metadata has more than " + MAX_ATTRIBUTES
+                        + " fields besides priority, timeout, endpoint and method."));
+            }
+            String json;
+            try {
+                json = Json.MAPPER.writeValueAsString(entry.getValue());
+            } catch (JsonProcessingException e) {
+                throw new Invalid(Problem.invalid(field, "The value of " + field + " cannot be stored."));
+            }
+            bytes += name.getBytes(StandardCharsets.UTF_8).length + json.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_ATTRIBUTE_BYTES) {
+                throw new Invalid(Problem.invalid(field, "metadata fields besides priority, timeout, endpoint and"
+                        + " method may hold at most " + MAX_ATTRIBUTE_BYTES + " bytes of JSON in all."));
+            }
+            attributes.put(name, json);
+        }
+        return attributes;
     }
 
     /** The top-level fields of a submission; {@code payload} as the JSON bytes the client sent. */
@@ -146,13 +184,31 @@ final class SubmitRequestParser {
             if (parser.nextToken() != null) {
                 throw new Invalid(Problem.badRequest("The body has content after its JSON object."));
             }
+        } catch (StreamConstraintsException e) {
+            throw new Invalid(Problem.badRequest(beyondLimits(e)));
         } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
             throw new Invalid(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")."));
+                    + (at == null ? "." : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ").")));
         } catch (IOException e) {
             throw new Invalid(Problem.badRequest("The body could not be read."));
         }
         return new Fields(payload, headers, metadata);
+    }
+
+    private static String beyondLimits(StreamConstraintsException e) {
+        StreamReadConstraints limits = StreamReadConstraints.defaults();
+        String message = String.valueOf(e.getOriginalMessage()).toLowerCase(Locale.ROOT);
+        if (message.contains("nesting")) {
+            return "The body nests JSON deeper than " + limits.getMaxNestingDepth() + " levels.";
+        }
+        if (message.contains("number")) {
+            return "The body holds a number longer than " + limits.getMaxNumberLength() + " characters.";
+        }
+        if (message.contains("name")) {
+            return "The body holds a field name longer than " + limits.getMaxNameLength() + " characters.";
+        }
+        return "The body exceeds the limits of accepted JSON (nesting depth, number or string length).";
     }
 
     private static byte[] payload(JsonParser parser, JsonToken value, byte[] raw) throws IOException {
@@ -167,14 +223,14 @@ final class SubmitRequestParser {
         return Json.MAPPER.writeValueAsBytes(parser.<JsonNode>readValueAsTree());
     }
 
-    private Map<String, String> forwarded(HttpServerExchange exchange) {
+    private Map<String, String> forwarded(HttpServerExchange exchange, String credentialHeader) {
         Map<String, String> headers = new HashMap<>();
         if (forwardHeaders.isEmpty()) {
             return headers;
         }
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
-            if (forwardHeaders.contains(name) && !HOP_BY_HOP.contains(name)) {
+            if (forwardHeaders.contains(name) && !HOP_BY_HOP.contains(name) && !name.equals(credentialHeader)) {
                 headers.put(name, String.join(", ", values));
             }
         }
@@ -185,7 +241,7 @@ final class SubmitRequestParser {
         if (node == null || node.isNull()) {
             return 0;
         }
-        if (!node.isIntegralNumber() || node.asLong() < MessageMetadata.MIN_PRIORITY
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asLong() < MessageMetadata.MIN_PRIORITY
                 || node.asLong() > MessageMetadata.MAX_PRIORITY) {
             throw new Invalid(Problem.invalid("metadata.priority",
                     "metadata.priority must be a whole number from 0 to 9, was " + node + "."));

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The JSON shapes of the HTTP API (CONTRACT §3). */
 final class Views {
@@ -48,6 +49,7 @@ final class Views {
         if (record.error() != null) {
             view.put("error", record.error());
         }
+        view.put("attributes", attributes(record));
         return view;
     }
 
@@ -62,7 +64,26 @@ final class Views {
         view.put("error", record.status().isTerminal() ? record.error() : null);
         view.put("processing_time_ms", record.processingTimeMs());
         view.put("completed_at", time(record.completedAt()));
+        view.put("attributes", attributes(record));
         return view;
+    }
+
+    /** The submission's extra metadata fields as JSON values (a value stored as invalid JSON as a string). */
+    private static Map<String, Object> attributes(RequestRecord record) {
+        Map<String, Object> attributes = new TreeMap<>();
+        record.attributes().forEach((name, json) -> {
+            Object value = json;
+            try {
+                JsonNode node = Json.MAPPER.readTree(json);
+                if (node != null && !node.isMissingNode()) {
+                    value = node;
+                }
+            } catch (IOException notJson) {
+                // kept as the stored text
+            }
+            attributes.put(name, value);
+        });
+        return attributes;
     }
 
     private static Object result(Reply reply, Map<String, Object> view) {

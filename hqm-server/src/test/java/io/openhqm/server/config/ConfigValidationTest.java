@@ -177,6 +177,28 @@ class ConfigValidationTest {
     }
 
     @Test
+    void connectionTimeoutsAndTheBodyBudgetAreChecked() {
+        ServerConfig c = load(conf("""
+                server { idle_timeout = 90s, request_parse_timeout = "2s", no_request_timeout = 30
+                         max_body_bytes = 1MiB, max_body_bytes_in_flight = 64MiB }
+                """));
+        assertEquals(Duration.ofSeconds(90), c.server().idleTimeout());
+        assertEquals(Duration.ofSeconds(2), c.server().requestParseTimeout());
+        assertEquals(Duration.ofSeconds(30), c.server().noRequestTimeout());
+        assertEquals(64L << 20, c.server().maxBodyBytesInFlight());
+
+        List<String> all = problems(conf("""
+                server { max_wait = 60s, idle_timeout = 60s, request_parse_timeout = 0, no_request_timeout = -1
+                         max_body_bytes = 2MiB, max_body_bytes_in_flight = 1MiB }
+                """));
+        assertEquals(4, all.size(), all::toString);
+        assertStartsWith(all.get(0), "server.idle_timeout: must be longer than server.max_wait (60s <= 60s)");
+        assertStartsWith(all.get(1), "server.max_body_bytes_in_flight: must be at least server.max_body_bytes");
+        assertStartsWith(all.get(2), "server.no_request_timeout: must be greater than zero");
+        assertStartsWith(all.get(3), "server.request_parse_timeout: must be greater than zero");
+    }
+
+    @Test
     void resultsTypeAndPluginsDir() {
         ServerConfig c = load(conf("""
                 queue.type = kafka

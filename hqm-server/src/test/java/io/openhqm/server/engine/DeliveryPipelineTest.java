@@ -53,7 +53,7 @@ class DeliveryPipelineTest {
     @Test
     void aFailedStoreLeavesTheMessageToBeDeliveredAgain() throws Exception {
         queue.add("a", "{}", null);
-        results.down = true;
+        results.failure = new IllegalStateException("store down");
 
         pipeline((message, attempt) -> Outcome.completed(Reply.json("{}"))).process(next());
 

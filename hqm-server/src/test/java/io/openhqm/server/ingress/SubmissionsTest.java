@@ -83,14 +83,14 @@ class SubmissionsTest {
     @Test
     void aRefusedPublishLeavesNothingBehind() {
         Submissions submissions = submissions();
-        queue.down = true;
+        queue.failure = new IllegalStateException("queue at 10.0.0.7:6379 unreachable");
 
         assertEquals(SubmissionRejected.Reason.UNAVAILABLE,
                 refusal(submissions, submission("a", "order-9", "k-9", "{}")));
         assertTrue(results.records.isEmpty(), results.records.toString());
         assertTrue(results.claims.isEmpty(), results.claims.toString());
 
-        queue.down = false;
+        queue.failure = null;
         Accepted retried = accept(submissions, submission("a", "order-9", "k-9", "{}"));
         assertFalse(retried.replayed());
         assertEquals("order-9", retried.record().correlationId());
@@ -100,7 +100,7 @@ class SubmissionsTest {
     @Test
     void aRefusalSaysNothingOfTheBackend() {
         Submissions submissions = submissions();
-        queue.down = true;
+        queue.failure = new IllegalStateException("queue at 10.0.0.7:6379 unreachable");
         CompletionException e = assertThrows(CompletionException.class,
                 () -> accept(submissions, submission(null, null, null, "{}")));
         assertFalse(e.getCause().getMessage().contains("10.0.0.7"), e.getCause().getMessage());

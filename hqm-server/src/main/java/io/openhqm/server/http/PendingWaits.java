@@ -1,0 +1,56 @@
+package io.openhqm.server.http;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Requests waiting for a result ({@code Prefer: wait=N}, {@code ?wait=N}). When the listener closes they are
+ * answered at once with the current state instead of losing their connection at the end of the drain.
+ * Thread-safe.
+ */
+final class PendingWaits {
+    private final Set<Runnable> answerNow = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
+
+    /**
+     * {@code waiting}, or {@code current} as soon as the listener closes, whichever comes first.
+     */
+    <T> CompletionStage<T> untilClosing(CompletionStage<T> waiting, Supplier<CompletionStage<T>> current) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        Runnable cut = () -> current.get().whenComplete((value, failure) -> settle(answer, value, failure));
+        answerNow.add(cut);
+        waiting.whenComplete((value, failure) -> {
+            answerNow.remove(cut);
+            settle(answer, value, failure);
+        });
+        if (closing && answerNow.remove(cut)) {
+            cut.run();
+        }
+        return answer;
+    }
+
+    /** Answers every waiting request now; later waits end at once. */
+    void close() {
+        closing = true;
+        for (Runnable cut : answerNow) {
+            if (answerNow.remove(cut)) {
+                cut.run();
+            }
+        }
+    }
+
+    int size() {
+        return answerNow.size();
+    }
+
+    private static <T> void settle(CompletableFuture<T> answer, T value, Throwable failure) {
+        if (failure == null) {
+            answer.complete(value);
+        } else {
+            answer.completeExceptionally(failure);
+        }
+    }
+}

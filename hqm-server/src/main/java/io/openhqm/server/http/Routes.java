@@ -1,0 +1,69 @@
+package io.openhqm.server.http;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatcher;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The listener's routes, each counted by {@link RouteMetrics}. A path that matches a route but not with this
+ * method gets 405 with {@code Allow}; a method HTTP does not define, on any other path, gets 501; anything else
+ * unknown gets 404.
+ */
+final class Routes {
+    static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+            "TRACE", "PATCH");
+
+    private final RouteMetrics metrics;
+    private final RoutingHandler routing = new RoutingHandler();
+    private final Map<String, Set<String>> methodsByTemplate = new LinkedHashMap<>();
+    private final PathTemplateMatcher<Set<String>> templates = new PathTemplateMatcher<>();
+
+    Routes(RouteMetrics metrics) {
+        this.metrics = metrics;
+        routing.setFallbackHandler(metrics.wrap("unmatched", Routes::unmatched))
+                .setInvalidMethodHandler(metrics.wrap("unmatched", this::notAllowed));
+    }
+
+    Routes add(String method, String template, HttpHandler handler) {
+        routing.add(method, template, metrics.wrap(template, handler));
+        methodsByTemplate.computeIfAbsent(template, t -> {
+            Set<String> methods = new LinkedHashSet<>();
+            templates.add(t, methods);
+            return methods;
+        }).add(method);
+        return this;
+    }
+
+    HttpHandler handler() {
+        return routing;
+    }
+
+    private static void unmatched(HttpServerExchange exchange) {
+        String method = exchange.getRequestMethod().toString();
+        if (!HTTP_METHODS.contains(method)) {
+            Problem.of(501, "not-implemented", "Method not implemented", "This server does not implement the "
+                    + "method " + printable(method) + ".").send(exchange);
+            return;
+        }
+        Problem.notFound("No such resource: " + exchange.getRequestPath() + ".").send(exchange);
+    }
+
+    private void notAllowed(HttpServerExchange exchange) {
+        var match = templates.match(exchange.getRequestPath());
+        String allow = match == null ? "" : String.join(", ", match.getValue());
+        Problem.of(405, "method-not-allowed", "Method not allowed", printable(exchange.getRequestMethod()
+                .toString()) + " is not allowed here; allowed: " + allow + ".")
+                .send(exchange, Map.of(Headers.ALLOW_STRING, allow));
+    }
+
+    /** A client's method token, shortened: it is echoed in a problem detail. */
+    private static String printable(String method) {
+        return method.length() <= 20 ? method : method.substring(0, 20) + "…";
+    }
+}
