@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.openhqm.api.Plugin;
 import io.openhqm.testing.TestJars;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -235,10 +236,11 @@ class DistributionIT {
         Installation.Result listing = installation.run("plugins");
 
         assertEquals(0, listing.status(), listing.err());
-        assertTrue(listing.out().contains("queue-embedded (SPI 1.1) from " + installation.home.resolve("plugins/queue-embedded"))
+        String spi = " (SPI " + Plugin.SPI_VERSION + ") from ";
+        assertTrue(listing.out().contains("queue-embedded" + spi + installation.home.resolve("plugins/queue-embedded"))
                 && listing.out().contains("queue: embedded") && listing.out().contains("result store: embedded")
                 && listing.out().contains("sqlite-jdbc"), listing.out());
-        assertTrue(listing.out().contains("processor-sample (SPI 1.0) from " + installation.home.resolve("plugins/processor-sample"))
+        assertTrue(listing.out().contains("processor-sample" + spi + installation.home.resolve("plugins/processor-sample"))
                 && listing.out().contains("processor: sample") && listing.out().contains("jackson-databind"),
                 listing.out());
     }

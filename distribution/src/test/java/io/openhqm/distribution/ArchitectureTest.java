@@ -1,4 +1,4 @@
-package io.openhqm.server.architecture;
+package io.openhqm.distribution;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -9,7 +9,10 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The boundaries of STYLE.md §9, checked on every build. */
+/**
+ * The boundaries of STYLE.md §9, checked on every build over the server and every bundled plugin (this module has
+ * them all on its class path).
+ */
 @AnalyzeClasses(packages = "io.openhqm", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
@@ -41,6 +44,12 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server.config..",
                     "io.openhqm.server.http..", "io.openhqm.server.plugin..", "io.openhqm.server.ingress..")
             .as("The worker engine sees only the SPI.");
+
+    @ArchTest
+    static final ArchRule INGRESS_SEES_NO_CONFIG = noClasses().that().resideInAPackage("io.openhqm.server.ingress..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server.config..",
+                    "io.openhqm.server.http..", "io.openhqm.server.engine..", "io.openhqm.server.plugin..")
+            .as("The ingress port sees only the SPI: its driving adapters and the wiring hand it what it needs.");
 
     @ArchTest
     static final ArchRule NO_PACKAGE_CYCLES = slices().matching("io.openhqm.server.(*)..").should().beFreeOfCycles()
