@@ -66,11 +66,13 @@ class ListenerHardeningIT {
         try (Server memory = ServerIT.start(home.resolve("memory"), Command.ALL, "queue.type=memory")) {
             TestHttp client = new TestHttp(memory.address().getPort());
             TestHttp.Reply submitted = client.send(client.post("/api/v1/submit", "{\"payload\": {\"operation\":"
-                    + " \"echo\", \"data\": 1}, \"metadata\": " + OLD_CLIENT_METADATA + "}"));
+                    + " \"echo\", \"data\": 1}, \"metadata\": " + OLD_CLIENT_METADATA.replaceFirst("\\{",
+                    "{\"partition_key\": \"customer-7\", ") + "}"));
             assertEquals(202, submitted.status(), submitted.body());
             String id = submitted.json().get("correlation_id").asText();
 
             Message published = MemoryPlugin.published(id);
+            assertEquals("customer-7", published.metadata().partitionKey());
             assertEquals(Map.of("type", "\"user.register\"", "source", "\"web-app\"", "timestamp", "1700000000",
                     "nested", "{\"a\":[1,2.5,null],\"b\":\"ü\"}"), published.metadata().attributes());
             assertEquals(2, published.metadata().priority());
@@ -83,6 +85,20 @@ class ListenerHardeningIT {
             TestHttp.Reply status = client.send(client.get("/api/v1/status/" + id));
             assertEquals(expected, status.json().get("attributes"), status.body());
         }
+    }
+
+    @Test
+    void attributesComeBackThroughTheEmbeddedQueueAndStore() throws Exception {
+        TestHttp.Reply submitted = http.send(http.post("/api/v1/submit", "{\"payload\": {\"operation\":"
+                + " \"echo\", \"data\": 1}, \"metadata\": " + OLD_CLIENT_METADATA + "}"));
+        String id = submitted.json().get("correlation_id").asText();
+
+        TestHttp.Reply result = http.awaitResult(id, 10);
+
+        JsonNode expected = TestHttp.JSON.readTree(OLD_CLIENT_METADATA);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) expected).remove("priority");
+        assertEquals("COMPLETED", result.json().get("status").asText(), result.body());
+        assertEquals(expected, result.json().get("attributes"), result.body());
     }
 
     @Test

@@ -36,7 +36,9 @@ final class SubmitRequestParser {
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
             "content-length");
-    private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method");
+    private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method",
+            "partition_key");
+    private static final int MAX_PARTITION_KEY = 256;
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
     static final int MAX_ATTRIBUTES = 32;
@@ -86,6 +88,7 @@ final class SubmitRequestParser {
         Duration timeout = null;
         String endpoint = null;
         String method = null;
+        String partitionKey = null;
         Map<String, String> attributes = Map.of();
         if (metadata != null && !metadata.isNull()) {
             if (!metadata.isObject()) {
@@ -96,6 +99,11 @@ final class SubmitRequestParser {
             timeout = timeout(metadata.get("timeout"));
             endpoint = text(metadata.get("endpoint"), "metadata.endpoint");
             method = text(metadata.get("method"), "metadata.method");
+            partitionKey = text(metadata.get("partition_key"), "metadata.partition_key");
+            if (partitionKey != null && partitionKey.length() > MAX_PARTITION_KEY) {
+                throw new Invalid(Problem.invalid("metadata.partition_key", "metadata.partition_key must be at most "
+                        + MAX_PARTITION_KEY + " characters."));
+            }
             if (method != null) {
                 method = method.toUpperCase(Locale.ROOT);
                 if (!METHOD.matcher(method).matches()) {
@@ -116,8 +124,8 @@ final class SubmitRequestParser {
         }
         byte[] body = fields.payload;
         String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
-        return new Submission(body, "application/json", headers, endpoint, method, priority, timeout, requestedId,
-                idempotencyKey, caller.owner(), fingerprint, attributes);
+        return new Submission(body, "application/json", headers, endpoint, method, null, null, priority, timeout,
+                partitionKey, requestedId, idempotencyKey, caller.owner(), fingerprint, attributes);
     }
 
     private static Map<String, String> attributes(JsonNode metadata) throws Invalid {
@@ -135,7 +143,7 @@ final class SubmitRequestParser {
             }
             if (attributes.size() == MAX_ATTRIBUTES) {
                 throw new Invalid(Problem.invalid(field, "metadata has more than " + MAX_ATTRIBUTES
-                        + " fields besides priority, timeout, endpoint and method."));
+                        + " fields besides priority, timeout, endpoint, method and partition_key."));
             }
             String json;
             try {
@@ -145,8 +153,8 @@ final class SubmitRequestParser {
             }
             bytes += name.getBytes(StandardCharsets.UTF_8).length + json.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_ATTRIBUTE_BYTES) {
-                throw new Invalid(Problem.invalid(field, "metadata fields besides priority, timeout, endpoint and"
-                        + " method may hold at most " + MAX_ATTRIBUTE_BYTES + " bytes of JSON in all."));
+                throw new Invalid(Problem.invalid(field, "metadata fields besides priority, timeout, endpoint, method"
+                        + " and partition_key may hold at most " + MAX_ATTRIBUTE_BYTES + " bytes of JSON in all."));
             }
             attributes.put(name, json);
         }

@@ -11,8 +11,11 @@ import java.util.Map;
  * @param headers        headers to carry with the message (already filtered; names lower-case)
  * @param endpoint       requested endpoint name, or {@code null}
  * @param method         requested HTTP method, or {@code null}
+ * @param path           the request path to forward, without query (a transparent proxy's), or {@code null}
+ * @param query          the raw query string to forward, without {@code ?}, or {@code null}
  * @param priority       0-9
  * @param timeout        processing timeout, or {@code null} for the default
+ * @param partitionKey   the key whose messages a queue with ordering keeps in order, or {@code null}
  * @param requestedId    a client-chosen correlation id ({@code X-Correlation-ID}), or {@code null}
  * @param idempotencyKey the {@code Idempotency-Key}, or {@code null}
  * @param owner          who submits (a digest of the API key), or {@code null}
@@ -21,6 +24,7 @@ import java.util.Map;
  * @param attributes     metadata fields OpenHQM does not define: name → the value's JSON text
  */
 public record Submission(byte[] body, String contentType, Map<String, String> headers, String endpoint,
-                         String method, int priority, Duration timeout, String requestedId, String idempotencyKey,
-                         String owner, String fingerprint, Map<String, String> attributes) {
+                         String method, String path, String query, int priority, Duration timeout,
+                         String partitionKey, String requestedId, String idempotencyKey, String owner,
+                         String fingerprint, Map<String, String> attributes) {
 }

@@ -270,8 +270,8 @@ public final class Submissions {
     }
 
     private static Message toMessage(String id, Instant now, Submission s) {
-        MessageMetadata metadata = new MessageMetadata(s.endpoint(), s.method(), null, null, s.priority(),
-                s.timeout(), now, null, s.idempotencyKey(), s.owner(), s.attributes());
+        MessageMetadata metadata = new MessageMetadata(s.endpoint(), s.method(), s.path(), s.query(), s.priority(),
+                s.timeout(), now, s.partitionKey(), s.idempotencyKey(), s.owner(), s.attributes());
         return new Message(id, s.body(), s.contentType(), Map.copyOf(s.headers()), metadata);
     }
 

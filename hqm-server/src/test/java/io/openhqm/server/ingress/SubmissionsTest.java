@@ -40,9 +40,9 @@ class SubmissionsTest {
     }
 
     static Submission submission(String owner, String requestedId, String idempotencyKey, String body) {
-        return new Submission(body.getBytes(StandardCharsets.UTF_8), "application/json", Map.of(), null, null, 0,
-                null, requestedId, idempotencyKey, owner, idempotencyKey == null ? null : "digest-of-" + body,
-                Map.of("source", "\"web-app\""));
+        return new Submission(body.getBytes(StandardCharsets.UTF_8), "application/json", Map.of(), null, null, null,
+                null, 0, null, "customer-7", requestedId, idempotencyKey, owner,
+                idempotencyKey == null ? null : "digest-of-" + body, Map.of("source", "\"web-app\""));
     }
 
     static Accepted accept(Submissions submissions, Submission submission) {
@@ -107,10 +107,11 @@ class SubmissionsTest {
     }
 
     @Test
-    void theOwnerAndAttributesTravelWithTheMessageAndRecord() {
+    void theOwnerAttributesAndPartitionKeyTravelWithTheMessage() {
         Accepted accepted = accept(submissions(), submission("a", null, null, "{}"));
 
         assertEquals("a", queue.published.getFirst().metadata().owner());
+        assertEquals("customer-7", queue.published.getFirst().metadata().partitionKey());
         assertEquals(Map.of("source", "\"web-app\""), queue.published.getFirst().metadata().attributes());
         assertEquals("a", accepted.record().owner());
         assertEquals(Map.of("source", "\"web-app\""), results.records.get(accepted.record().correlationId())
