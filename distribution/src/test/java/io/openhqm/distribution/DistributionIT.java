@@ -240,7 +240,8 @@ class DistributionIT {
         assertTrue(listing.out().contains("queue-embedded" + spi + installation.home.resolve("plugins/queue-embedded"))
                 && listing.out().contains("queue: embedded") && listing.out().contains("result store: embedded")
                 && listing.out().contains("sqlite-jdbc"), listing.out());
-        assertTrue(listing.out().contains("processor-sample" + spi + installation.home.resolve("plugins/processor-sample"))
+        assertTrue(listing.out().contains("processor-sample" + spi
+                        + installation.home.resolve("plugins/processor-sample"))
                 && listing.out().contains("processor: sample") && listing.out().contains("jackson-databind"),
                 listing.out());
     }
