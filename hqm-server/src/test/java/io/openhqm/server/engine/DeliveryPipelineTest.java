@@ -101,6 +101,24 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aMessageWhoseDeliveriesNeverFinishedIsDeadLetteredUnprocessedOnceItHadAllItsAttempts() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            queue.add("poison", "{}", null); // deliveries 1-3 "killed their worker"; the 4th is past max_retries 2
+        }
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> Outcome.completed(Reply.json("{}")));
+        for (int i = 0; i < 3; i++) {
+            next();
+        }
+
+        pipeline.process(next());
+
+        assertEquals(0, calls.get());
+        assertEquals(List.of("deadLetter poison"), queue.settled);
+        assertEquals(Status.FAILED, results.records.get("poison").status());
+        assertTrue(results.records.get("poison").error().contains("gave up after 3 deliveries"));
+    }
+
+    @Test
     void anAttemptPastTheTimeoutIsInterruptedAndEndsTimeout() throws Exception {
         queue.add("slow", "{}", null);
         pipeline((message, attempt) -> {

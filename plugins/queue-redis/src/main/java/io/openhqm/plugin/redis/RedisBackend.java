@@ -60,7 +60,6 @@ final class RedisBackend {
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
     private int references;
-    private volatile Duration resultTtl = Duration.ofHours(1);
 
     private RedisBackend(RedisConfig config) {
         this.config = config;
@@ -180,15 +179,6 @@ final class RedisBackend {
 
     RedisClient client() {
         return client;
-    }
-
-    /** The result TTL, set by the result store of this process (used when the queue fails a record itself). */
-    Duration resultTtl() {
-        return resultTtl;
-    }
-
-    void resultTtl(Duration ttl) {
-        this.resultTtl = ttl;
     }
 
     /** Whether Redis answers a PING within a second. */

@@ -33,7 +33,6 @@ import java.util.regex.Pattern;
  * @param consumerName       the consumer name, or {@code null} for the process's instance id
  * @param visibilityTimeout  how long a delivered message may stay unsettled (and unrenewed) before another
  *                           consumer reclaims it
- * @param maxDeliveries      deliveries of one entry that were never settled before it is dead-lettered
  * @param batchSize          upper bound of entries per read, reclaim or move step
  * @param maxStreamLength    approximate cap of the request stream (0 = none)
  * @param dlqMaxLength       approximate cap of the dead-letter stream (0 = none)
@@ -44,12 +43,12 @@ import java.util.regex.Pattern;
  */
 record RedisConfig(String url, String username, String password, boolean tls, boolean tlsVerifyPeer, String host,
                    int port, int database, String consumerGroup, String consumerName, Duration visibilityTimeout,
-                   int maxDeliveries, int batchSize, long maxStreamLength, long dlqMaxLength, String keyPrefix,
+                   int batchSize, long maxStreamLength, long dlqMaxLength, String keyPrefix,
                    Duration connectTimeout, Duration commandTimeout, Duration reconnectDelayMax) {
 
     static final String DEFAULT_GROUP = "openhqm-workers";
     static final Set<String> KEYS = Set.of("url", "username", "password", "db", "tls_verify_peer", "consumer_group",
-            "consumer_name", "visibility_timeout", "max_deliveries", "batch_size", "max_stream_length",
+            "consumer_name", "visibility_timeout", "batch_size", "max_stream_length",
             "dlq_max_length", "key_prefix", "connect_timeout", "command_timeout", "reconnect_delay_max");
 
     private static final Pattern REDIS_URL = Pattern.compile("(?i)(rediss?)://(?:([^@/?#]*)@)?([^/?#]*)(/[^?#]*)?(\\?.*)?");
@@ -59,6 +58,11 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
         String path = config.path();
         List<String> problems = new ArrayList<>();
         for (String unknown : config.unknownKeys(KEYS)) {
+            if (unknown.endsWith(".max_deliveries")) {
+                problems.add(unknown + ": no longer used: worker.max_retries bounds the deliveries of a message on"
+                        + " every queue; remove the key");
+                continue;
+            }
             problems.add(unknown + ": unknown key; queue.redis takes " + String.join(", ", KEYS.stream().sorted().toList()));
         }
         Reader r = new Reader(config, problems);
@@ -153,8 +157,6 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
         String consumer = r.read("consumer_name", config::string).filter(s -> !s.isBlank()).orElse(null);
         Duration visibility = r.read("visibility_timeout", config::duration).orElse(Duration.ofSeconds(60));
         r.atLeast("visibility_timeout", visibility, Duration.ofMillis(500));
-        int maxDeliveries = r.read("max_deliveries", config::integer).orElse(5);
-        r.atLeast("max_deliveries", maxDeliveries, 1);
         int batch = r.read("batch_size", config::integer).orElse(100);
         r.atLeast("batch_size", batch, 1);
         long maxLen = r.read("max_stream_length", config::longValue).orElse(0L);
@@ -173,7 +175,7 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
             throw new HqmException(problems);
         }
         return new RedisConfig(url, username, password, tls, verify, host, port, database, group, consumer,
-                visibility, maxDeliveries, batch, maxLen, dlqMax, prefix, connect, command, reconnect);
+                visibility, batch, maxLen, dlqMax, prefix, connect, command, reconnect);
     }
 
     /** The consumer name of a process: {@code consumer_name} or the process's instance id. */

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * read may return more entries than asked for (its count applies to each stream); the rest wait here, leased, for
  * the next poll.
  *
- * <p>An entry delivered {@code max_deliveries} times without ever being settled (its worker died or hung each
- * time) is dead-lettered instead of delivered again, and its record is marked FAILED. Used by one thread at a time
- * (the leases are renewed from the queue's timer thread).
+ * <p>A delivery that was never settled (its worker died or hung) counts as an attempt: the next delivery's
+ * {@link io.openhqm.api.queue.Delivery#attempt()} says so, and the engine alone decides when a message has had
+ * enough ({@code worker.max_retries}). Used by one thread at a time (the leases are renewed from the queue's timer
+ * thread).
  */
 final class RedisConsumer implements QueueConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RedisConsumer.class);
@@ -270,19 +271,6 @@ final class RedisConsumer implements QueueConsumer {
             for (int i = 0; i < unsettled; i++) {
                 history.add(new AttemptFailure(decoded.attempt() + i, now, UNSETTLED));
             }
-        }
-        if (unsettled >= config.maxDeliveries()) {
-            String reason = "delivered " + unsettled + " times without being settled within the visibility timeout"
-                    + " (queue.redis.max_deliveries = " + config.maxDeliveries() + ")";
-            LOG.warn("message {} (entry {}): {}; moving it to the dead-letter queue",
-                    decoded.message().correlationId(), id, reason);
-            Map<String, byte[]> dead = new LinkedHashMap<>(EntryFormat.encode(decoded.message(), attempt - 1, history));
-            queue.deadLetter(stream.name, id, name, dead, reason).thenAccept(moved -> {
-                if (moved) {
-                    queue.failRecord(decoded.message(), attempt - 1, reason);
-                }
-            });
-            return;
         }
         stream.inFlight.add(id);
         out.add(new RedisDelivery(this, stream, id, decoded.message(), attempt, history));

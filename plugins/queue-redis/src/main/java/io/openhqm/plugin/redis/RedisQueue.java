@@ -18,8 +18,6 @@ import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
-import io.openhqm.api.result.RequestRecord;
-import io.openhqm.api.result.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,7 +65,6 @@ final class RedisQueue implements Queue {
     final RedisConfig config;
     final RedisAsyncCommands<String, byte[]> redis;
     final PoolKeys keys;
-    final RedisResultStore.Keys resultKeys;
     final Clock clock;
     final Counter reclaimed;
     private final String consumerBase;
@@ -81,7 +78,6 @@ final class RedisQueue implements Queue {
         this.config = backend.config();
         this.redis = backend.redis();
         this.keys = PoolKeys.of(settings, config);
-        this.resultKeys = new RedisResultStore.Keys(config.keyPrefix());
         this.clock = context.clock();
         this.consumerBase = config.consumerName(context);
         this.publishArgs = config.maxStreamLength() > 0
@@ -184,7 +180,7 @@ final class RedisQueue implements Queue {
             } catch (EntryFormat.Undecodable e) {
                 message = new Message(text(f.get("dlq_source_id"), entry.getId()), new byte[0],
                         "application/octet-stream", Map.of(),
-                        io.openhqm.api.message.MessageMetadata.defaults(at));
+                        MessageMetadata.defaults(at));
                 history = List.of();
             }
             out.add(new DeadLetter(message, reason, history, at));
@@ -263,31 +259,6 @@ final class RedisQueue implements Queue {
     CompletableFuture<Boolean> ack(String stream, String entryId, String consumer) {
         return Script.ACK.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {stream}, utf8(keys.group()),
                 utf8(consumer), utf8(entryId)).thenApply(n -> n == 1L);
-    }
-
-    /**
-     * Marks the record of a message the queue dead-lettered by itself (never settled by a worker) as FAILED, keeping
-     * its owner and attributes; a terminal record, even one stored meanwhile, stays as it is (conditional put).
-     */
-    void failRecord(Message message, int attempts, String error) {
-        String id = message.correlationId();
-        redis.get(resultKeys.result(id)).toCompletableFuture().thenCompose(bytes -> {
-            MessageMetadata metadata = message.metadata();
-            RequestRecord current = bytes == null
-                    ? RequestRecord.pending(id, metadata.submittedAt(), metadata.owner(), metadata.attributes())
-                    : RecordFormat.decode(bytes);
-            if (current.status().isTerminal()) {
-                return CompletableFuture.completedFuture(false);
-            }
-            Instant now = clock.instant();
-            RequestRecord failed = new RequestRecord(id, Status.FAILED, current.submittedAt(), now, attempts,
-                    current.owner(), null, error, null, now, current.attributes(), current.startedAt());
-            return RedisResultStore.write(redis, resultKeys, failed, backend.resultTtl().toMillis());
-        }).whenComplete((stored, e) -> {
-            if (e != null) {
-                LOG.warn("could not mark {} as FAILED: {}", id, RedisBackend.describe(e));
-            }
-        });
     }
 
     static byte[] utf8(String s) {

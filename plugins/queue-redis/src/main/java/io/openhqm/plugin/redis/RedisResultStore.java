@@ -35,7 +35,6 @@ final class RedisResultStore implements ResultStore {
         this.keys = new Keys(backend.config().keyPrefix());
         this.ttlMs = Math.max(1, ttl.toMillis());
         this.waiters = new ResultWaiters(backend, keys, this::get);
-        backend.resultTtl(ttl);
     }
 
     /** Where the records and notifications of one key prefix live. */

@@ -1,6 +1,7 @@
 package io.openhqm.plugin.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -202,32 +203,25 @@ class RedisQueueIT {
     }
 
     @Test
-    void anEntryThatKeepsKillingItsWorkerEndsInTheDeadLetterQueue() throws Exception {
-        RedisQueue first = queue("w1", "visibility_timeout", "500ms", "max_deliveries", 2);
-        new RedisResultStore(RedisBackend.acquire(first.config), Duration.ofMinutes(5));
+    void everyDeliveryThatWasNeverSettledCountsAsAnAttemptAndTheQueueDeadLettersNothingByItself()
+            throws Exception {
+        RedisQueue first = queue("w1", "visibility_timeout", "500ms");
         first.publish(message("poison", "{}")).toCompletableFuture().join();
-        assertEquals(1, pollUntil(first.consumer("workers"), 1, Duration.ofSeconds(5)).size());
-        first.close();
+        assertEquals(1, pollUntil(first.consumer("workers"), 1, Duration.ofSeconds(5)).get(0).attempt());
+        first.close(); // its worker dies
         open.remove(first);
-        RedisQueue second = queue("w2", "visibility_timeout", "500ms", "max_deliveries", 2);
+        RedisQueue second = queue("w2", "visibility_timeout", "500ms");
         QueueConsumer secondConsumer = second.consumer("workers");
-        Delivery again = pollUntil(secondConsumer, 1, Duration.ofSeconds(5)).get(0);
-        assertEquals(2, again.attempt());
+        assertEquals(2, pollUntil(secondConsumer, 1, Duration.ofSeconds(5)).get(0).attempt());
         secondConsumer.close(); // dies too
-        RedisQueue third = queue("w3", "visibility_timeout", "500ms", "max_deliveries", 2);
-        QueueConsumer thirdConsumer = consumer(third);
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (System.nanoTime() < end && third.deadLetterCount() == 0) {
-            assertTrue(thirdConsumer.poll(1, Duration.ofMillis(100)).isEmpty());
-        }
-        assertEquals(1, third.deadLetterCount());
-        assertEquals(0, third.depth());
-        DeadLetter dead = third.deadLetters(1).get(0);
-        assertEquals("poison", dead.message().correlationId());
-        assertTrue(dead.reason().contains("max_deliveries"), dead.reason());
-        assertEquals(2, dead.history().size());
-        Object record = waitFor(() -> redis.call("GET", "openhqm:result:poison"), Duration.ofSeconds(3));
-        assertTrue(String.valueOf(record).contains("\"status\":\"FAILED\""), String.valueOf(record));
+        RedisQueue third = queue("w3", "visibility_timeout", "500ms");
+
+        Delivery again = pollUntil(consumer(third), 1, Duration.ofSeconds(5)).get(0);
+
+        assertEquals(3, again.attempt(), "the engine decides with worker.max_retries");
+        assertEquals(2, again.history().size());
+        assertEquals(0, third.deadLetterCount());
+        assertNull(redis.call("GET", "openhqm:result:poison"), "a queue never writes results");
     }
 
     @Test
@@ -514,43 +508,6 @@ class RedisQueueIT {
         listener.publish(message("m", "{}")).toCompletableFuture().join();
         assertEquals(0L, ((List<?>) redis.call("XINFO", "GROUPS", "openhqm-requests")).size(),
                 "a group that never reads would keep every entry of the stream");
-    }
-
-    @Test
-    void theQueuesOwnFailedRecordKeepsOwnerAndAttributesAndNeverReplacesATerminalOne() throws Exception {
-        RedisQueue first = queue("w1", "visibility_timeout", "500ms", "max_deliveries", 1);
-        open.add(new RedisResultStore(RedisBackend.acquire(first.config), Duration.ofMinutes(5)));
-        Map<String, String> attributes = Map.of("tenant", "\"t1\"");
-        first.publish(new Message("owned", "{}".getBytes(StandardCharsets.UTF_8), "application/json", Map.of(),
-                new MessageMetadata(null, null, null, null, 0, null, Instant.now(), null, null, "owner-1",
-                        attributes))).toCompletableFuture().join();
-        first.publish(message("finished", "{}")).toCompletableFuture().join();
-        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        io.openhqm.api.result.RequestRecord completed = io.openhqm.api.result.RequestRecord.pending("finished", at, null)
-                .finished(io.openhqm.api.result.Status.COMPLETED, null, null, 1, at);
-        redis.call("SET", "openhqm:result:finished", new String(RecordFormat.encode(completed),
-                StandardCharsets.UTF_8));
-        assertEquals(2, pollUntil(first.consumer("workers"), 2, Duration.ofSeconds(5)).size());
-        first.close(); // dies holding both
-        open.remove(first);
-
-        RedisQueue second = queue("w2", "visibility_timeout", "500ms", "max_deliveries", 1);
-        QueueConsumer consumer = consumer(second);
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < end && second.deadLetterCount() < 2) {
-            assertTrue(consumer.poll(2, Duration.ofMillis(100)).isEmpty());
-        }
-        assertEquals(2, second.deadLetterCount());
-        io.openhqm.api.result.RequestRecord failed = waitFor(() -> {
-            Object stored = redis.call("GET", "openhqm:result:owned");
-            return stored == null ? null : RecordFormat.decode(String.valueOf(stored).getBytes(StandardCharsets.UTF_8));
-        }, Duration.ofSeconds(3));
-        assertEquals(io.openhqm.api.result.Status.FAILED, failed.status());
-        assertEquals("owner-1", failed.owner());
-        assertEquals(attributes, failed.attributes());
-        Thread.sleep(200);
-        assertEquals(completed, RecordFormat.decode(String.valueOf(redis.call("GET", "openhqm:result:finished"))
-                .getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
