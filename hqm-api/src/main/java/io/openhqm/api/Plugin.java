@@ -30,7 +30,8 @@ public interface Plugin {
      * records, {@code ResultStore.releaseIdempotencyKey} and {@code discardPending}; {@code Egress} and
      * {@code EgressFactory} moved to their own package {@code io.openhqm.api.egress} (before any egress plugin
      * existed, so no plugin is affected); the short factories of {@code Outcome} and {@code Reply};
-     * {@code Processor.processBatch} and {@code BatchItem}; {@code Delivery.orderingKey}.
+     * {@code Processor.processBatch} and {@code BatchItem}; {@code Delivery.orderingKey} and
+     * {@code Delivery.ack(RequestRecord, ResultStore)}.
      */
     String SPI_VERSION = "1.1";
 

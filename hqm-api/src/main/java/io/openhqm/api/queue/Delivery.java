@@ -1,8 +1,12 @@
 package io.openhqm.api.queue;
 
+import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 
 /**
  * One delivery of a message to a worker. Exactly one of the settling methods ({@link #ack},
@@ -38,6 +42,29 @@ public interface Delivery {
 
     /** Done: removes the message from the queue. Call only after its outcome is stored. */
     void ack();
+
+    /**
+     * Stores {@code outcome} in {@code results}, then acknowledges: the engine's way to finish a message. A queue
+     * whose backend also holds {@code results} (the same plugin's store on the same connection or database)
+     * overrides it to do both in one step, one round trip or one commit, never acknowledging without storing.
+     * The default waits for {@link ResultStore#put} and then calls {@link #ack()}. Throws like {@link #ack()}
+     * (the put's failure as {@link io.openhqm.api.HqmException}). (SPI 1.1)
+     *
+     * @param outcome the message's terminal record
+     * @param results the server's result store
+     */
+    default void ack(RequestRecord outcome, ResultStore results) {
+        try {
+            results.put(outcome).toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw HqmException.transientFailure("interrupted while storing the outcome", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure
+                    : HqmException.transientFailure("storing the outcome failed", e.getCause());
+        }
+        ack();
+    }
 
     /**
      * A failed attempt: records {@code error} in the history and makes the message due again after

@@ -114,7 +114,6 @@ public final class DeliveryPipeline {
             Started one = started.get(i);
             MDC.put("correlation_id", one.delivery().message().correlationId());
             try {
-                await(one.marked());
                 conclude(one, outcomes.get(i), startedNanos);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -216,7 +215,11 @@ public final class DeliveryPipeline {
         }
     }
 
-    /** Stores the outcome of one delivery's attempt ({@code null}: it ran out of time), then settles it. */
+    /**
+     * Stores the outcome of one delivery's attempt ({@code null}: it ran out of time), then settles it. A terminal
+     * outcome does not wait for the PROCESSING put sent before the attempt (a terminal record is final, so that put
+     * cannot undo it); a PENDING one does, so it is stored after PROCESSING.
+     */
     private void conclude(Started one, Outcome outcome, long started) throws InterruptedException {
         Delivery delivery = one.delivery();
         Message message = delivery.message();
@@ -230,8 +233,12 @@ public final class DeliveryPipeline {
         }
         switch (outcome) {
             case Outcome.Completed c -> {
-                await(write(processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant())));
-                delivery.ack();
+                RequestRecord completed = processing.finished(Status.COMPLETED, c.reply(), null, ms, clock.instant());
+                if (writeResults) {
+                    delivery.ack(completed, results);
+                } else {
+                    delivery.ack();
+                }
                 record("completed", started);
                 LOG.debug("completed in {} ms (attempt {})", ms, delivery.attempt());
             }
@@ -248,6 +255,7 @@ public final class DeliveryPipeline {
                     finish(delivery, processing.finished(Status.TIMEOUT, null, error, ms, clock.instant()),
                             "timeout", started);
                 } else {
+                    await(one.marked());
                     await(write(processing.waitingForRetry(r.error(), clock.instant())));
                     delivery.retry(delay, r.error());
                     record("retry", started);
@@ -256,6 +264,7 @@ public final class DeliveryPipeline {
                 }
             }
             case Outcome.Deferred d -> {
+                await(one.marked());
                 await(write(processing.waitingForRetry(d.reason(), clock.instant())));
                 delivery.defer(d.after());
                 record("deferred", started);

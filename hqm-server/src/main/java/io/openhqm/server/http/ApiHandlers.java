@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -239,13 +240,18 @@ final class ApiHandlers {
     }
 
     private static void onIoThread(HttpServerExchange exchange, Runnable task) {
-        exchange.getIoThread().execute(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                internalError(exchange, e);
-            }
-        });
+        try {
+            exchange.getIoThread().execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    internalError(exchange, e);
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("{} {}: the listener stopped before the answer could be written", exchange.getRequestMethod(),
+                    exchange.getRequestPath());
+        }
     }
 
     static void internalError(HttpServerExchange exchange, Throwable error) {

@@ -7,6 +7,8 @@ import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -86,6 +88,14 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
         @Override
         public void ack() {
             ContextClassLoader.run(loader, delivery::ack);
+        }
+
+        /** Hands the plugin its own result store, not this wrapper, so it can recognize it and combine the steps. */
+        @Override
+        public void ack(RequestRecord outcome, ResultStore results) {
+            ResultStore own = results instanceof IsolatedResultStore isolated && isolated.loader() == loader
+                    ? isolated.store() : results;
+            ContextClassLoader.run(loader, () -> delivery.ack(outcome, own));
         }
 
         @Override

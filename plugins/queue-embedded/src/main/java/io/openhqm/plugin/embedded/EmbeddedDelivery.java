@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +61,16 @@ final class EmbeddedDelivery implements Delivery {
     @Override
     public void ack() {
         settle("acknowledged", () -> queue.ack(this));
+    }
+
+    /** With this plugin's store in the same database: the outcome and the ack in one transaction, one commit. */
+    @Override
+    public void ack(RequestRecord outcome, ResultStore results) {
+        if (results instanceof EmbeddedResultStore store && queue.sharesDatabaseWith(store)) {
+            settle("acknowledged", () -> queue.ack(this, store, outcome));
+        } else {
+            Delivery.super.ack(outcome, results);
+        }
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.result.RequestRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -322,12 +323,24 @@ final class EmbeddedQueue implements Queue {
     }
 
     CompletableFuture<Boolean> ack(EmbeddedDelivery d) {
-        return database.write(s -> {
-            PreparedStatement ps = s.prepare(ACK_SQL);
-            ps.setLong(1, d.seq());
-            ps.setLong(2, d.leaseId());
-            return ps.executeUpdate() == 1;
-        });
+        return database.write(s -> ack(s, d));
+    }
+
+    /** Stores {@code outcome} in {@code results} and acknowledges {@code d} in one transaction, one commit. */
+    CompletableFuture<Boolean> ack(EmbeddedDelivery d, EmbeddedResultStore results, RequestRecord outcome) {
+        return results.putThen(outcome, s -> ack(s, d));
+    }
+
+    /** Whether {@code results} keeps its records in this queue's database. */
+    boolean sharesDatabaseWith(EmbeddedResultStore results) {
+        return results.storesIn(database);
+    }
+
+    private static boolean ack(SqlSession s, EmbeddedDelivery d) throws SQLException {
+        PreparedStatement ps = s.prepare(ACK_SQL);
+        ps.setLong(1, d.seq());
+        ps.setLong(2, d.leaseId());
+        return ps.executeUpdate() == 1;
     }
 
     CompletableFuture<Boolean> retry(EmbeddedDelivery d, Duration delay, String error) {

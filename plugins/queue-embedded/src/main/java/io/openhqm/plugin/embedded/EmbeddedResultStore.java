@@ -106,6 +106,19 @@ final class EmbeddedResultStore implements ResultStore {
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
+        return database.publicly(putThen(record, session -> null));
+    }
+
+    /** Whether this store's records are in {@code other}, so one transaction can write a record and a message. */
+    boolean storesIn(EmbeddedDatabase other) {
+        return database == other;
+    }
+
+    /**
+     * Stores {@code record} (unless the stored one is terminal) and runs {@code also} in the same transaction;
+     * waiters of a terminal record it stored are woken after the commit. Completes with what {@code also} returned.
+     */
+    <T> CompletableFuture<T> putThen(RequestRecord record, SqlWork<T> also) {
         requireNonNull(record, "record is null");
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedException());
@@ -116,24 +129,26 @@ final class EmbeddedResultStore implements ResultStore {
         } catch (HqmException e) {
             return CompletableFuture.failedFuture(e);
         }
+        AtomicBoolean stored = new AtomicBoolean();
         // Never refused for overload: a put records the fate of accepted work, and the PENDING put of a
         // submission must not be refused while its publish, issued right after, is accepted.
-        CompletableFuture<Boolean> stored = database.write(s -> {
+        CompletableFuture<T> done = database.write(s -> {
             long now = clock.millis();
             PreparedStatement ps = s.prepare(PUT_SQL);
             row.bind(ps);
             ps.setLong(16, Columns.plusMillis(now, ttl));
             ps.setLong(17, now);
-            return ps.executeUpdate() == 1;
+            stored.set(ps.executeUpdate() == 1);
+            return also.run(s);
         }, record.reply() == null ? 0 : record.reply().body().length);
         if (record.status().isTerminal()) {
-            stored.thenAccept(changed -> {
-                if (changed) {
+            done.thenRun(() -> {
+                if (stored.get()) {
                     finishWaiters(record.correlationId(), Optional.of(record));
                 }
             });
         }
-        return database.publicly(stored.thenApply(changed -> null));
+        return done;
     }
 
     @Override

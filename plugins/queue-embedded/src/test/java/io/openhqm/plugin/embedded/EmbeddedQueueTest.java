@@ -19,6 +19,8 @@ import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.Status;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,6 +94,32 @@ class EmbeddedQueueTest {
             second.ack();
             assertEquals(0, queue.depth());
             assertEquals(List.of(), consumer.poll(10, Duration.ZERO));
+        }
+    }
+
+    @Test
+    void theOutcomeIsStoredAndTheMessageAcknowledgedInOneTransaction() throws Exception {
+        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c");
+             EmbeddedResultStore store = Fixtures.store(home, "a", Duration.ofHours(1));
+             EmbeddedResultStore elsewhere = Fixtures.store(home.resolve("other"), "a", Duration.ofHours(1))) {
+            queue.publish(message("done-1")).toCompletableFuture().join();
+            queue.publish(message("done-2")).toCompletableFuture().join();
+            List<Delivery> both = pollAll(consumer, 2, SECOND);
+            Instant at = Instant.ofEpochMilli(1_700_000_000_000L);
+            RequestRecord first = RequestRecord.pending("done-1", at, "o").processing(1, at)
+                    .finished(Status.COMPLETED, null, null, 3, at);
+            RequestRecord second = RequestRecord.pending("done-2", at, null).processing(1, at)
+                    .finished(Status.COMPLETED, null, null, 3, at);
+            var waiting = store.awaitTerminal("done-1", Duration.ofSeconds(10)).toCompletableFuture();
+
+            both.get(0).ack(first, store);
+            both.get(1).ack(second, elsewhere);
+
+            assertEquals(first, store.get("done-1").toCompletableFuture().join().orElseThrow());
+            assertEquals(first, waiting.get(5, TimeUnit.SECONDS).orElseThrow(), "its waiters are woken");
+            assertEquals(second, elsewhere.get("done-2").toCompletableFuture().join().orElseThrow(),
+                    "a store in another database gets the outcome first, then the ack");
+            assertEquals(0, queue.depth());
         }
     }
 

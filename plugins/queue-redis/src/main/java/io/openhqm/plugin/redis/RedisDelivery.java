@@ -3,6 +3,8 @@ package io.openhqm.plugin.redis;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * One delivery of a stream entry. Each settling method runs one script that settles the entry (see
  * {@code settle.lua}) and, for retry, defer and dead-letter, adds the message where it goes next, atomically; it
  * blocks until Redis answered. If this consumer no longer holds the entry (its lease was lost to another consumer),
- * the script changes nothing and the settle returns normally: the holder settles it. A failed settle may be followed by another (the engine defers after a failed ack). Once any settle
- * was tried the lease is no longer renewed; if none succeeded, the consumer delivers the entry again as soon as
+ * the script changes nothing and the settle returns normally: the holder settles it. A failed settle may be
+ * followed by another (the engine defers after a failed ack). Once any settle was tried the lease is no longer
+ * renewed; if none succeeded, the consumer delivers the entry again as soon as
  * Redis answers (and any consumer would reclaim it after the visibility timeout).
  */
 final class RedisDelivery implements Delivery {
@@ -67,6 +70,17 @@ final class RedisDelivery implements Delivery {
     @Override
     public void ack() {
         settle("acknowledging", () -> consumer.queue().ack(stream.name, entryId, consumer.name()));
+    }
+
+    /** With this plugin's store on the same Redis: the outcome and the ack in one script, one round trip. */
+    @Override
+    public void ack(RequestRecord outcome, ResultStore results) {
+        if (results instanceof RedisResultStore store && store.sharesBackendWith(consumer.queue())) {
+            settle("completing", () -> consumer.queue().complete(stream.name, entryId, consumer.name(), store,
+                    outcome));
+        } else {
+            Delivery.super.ack(outcome, results);
+        }
     }
 
     @Override

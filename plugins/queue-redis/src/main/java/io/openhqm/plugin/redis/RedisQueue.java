@@ -18,6 +18,7 @@ import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.result.RequestRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -258,6 +259,19 @@ final class RedisQueue implements Queue {
     /** Settles an entry of {@code stream} held by {@code consumer} as done; false if the consumer no longer holds it. */
     CompletableFuture<Boolean> ack(String stream, String entryId, String consumer) {
         return Script.ACK.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {stream}, utf8(keys.group()),
+                utf8(consumer), utf8(entryId)).thenApply(n -> n == 1L);
+    }
+
+    /**
+     * Stores {@code outcome} in {@code results} and settles the entry as done, in one script: false if the consumer
+     * no longer holds the entry (the record is stored all the same).
+     */
+    CompletableFuture<Boolean> complete(String stream, String entryId, String consumer, RedisResultStore results,
+                                        RequestRecord outcome) {
+        String id = outcome.correlationId();
+        return Script.COMPLETE.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {results.keys().result(id), stream}, RecordFormat.encode(outcome),
+                utf8(Long.toString(results.ttlMs())), utf8(results.keys().done(id)), utf8(keys.group()),
                 utf8(consumer), utf8(entryId)).thenApply(n -> n == 1L);
     }
 

@@ -37,6 +37,19 @@ final class RedisResultStore implements ResultStore {
         this.waiters = new ResultWaiters(backend, keys, this::get);
     }
 
+    /** Whether this store's records live on {@code queue}'s connection, so one script can write both. */
+    boolean sharesBackendWith(RedisQueue queue) {
+        return backend == queue.backend;
+    }
+
+    Keys keys() {
+        return keys;
+    }
+
+    long ttlMs() {
+        return ttlMs;
+    }
+
     /** Where the records and notifications of one key prefix live. */
     record Keys(String prefix) {
         String result(String id) {

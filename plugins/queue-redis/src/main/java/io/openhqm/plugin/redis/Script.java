@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 final class Script {
     private static final List<Script> ALL = new ArrayList<>();
     static final Script ACK = load("ack.lua", "settle.lua");
+    static final Script COMPLETE = load("complete.lua", "record.lua", "settle.lua");
     static final Script REQUEUE = load("requeue.lua", "settle.lua");
     static final Script DEAD_LETTER = load("dead_letter.lua", "settle.lua");
     static final Script RENEW = load("renew.lua");

@@ -10,3 +10,16 @@ local function is_terminal(status)
   return status == 'COMPLETED' or status == 'FAILED' or status == 'TIMEOUT'
 end
 
+-- Stores a record with its TTL unless the stored one of that key is terminal (a terminal status is final), and
+-- publishes it on `channel` (its waiters' channel; '' for none) once stored. Returns whether it stored it.
+local function store_record(key, record, ttl, channel)
+  local stored = redis.call('GET', key)
+  if stored and is_terminal(record_status(stored)) then
+    return false
+  end
+  redis.call('SET', key, record, 'PX', ttl)
+  if channel ~= '' then
+    redis.call('PUBLISH', channel, record)
+  end
+  return true
+end

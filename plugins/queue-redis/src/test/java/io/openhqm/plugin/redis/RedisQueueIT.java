@@ -91,6 +91,25 @@ class RedisQueueIT {
     }
 
     @Test
+    void theOutcomeIsStoredAndTheEntryAcknowledgedInOneStepWithThePluginsOwnStore() throws Exception {
+        RedisQueue queue = queue("a");
+        RedisResultStore store = new RedisResultStore(RedisBackend.acquire(queue.config), Duration.ofMinutes(5));
+        open.add(store);
+        queue.publish(message("done-1", "{}")).toCompletableFuture().join();
+        Delivery delivery = pollUntil(consumer(queue), 1, Duration.ofSeconds(5)).get(0);
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        io.openhqm.api.result.RequestRecord completed = io.openhqm.api.result.RequestRecord.pending("done-1", at, "o")
+                .processing(1, at).finished(io.openhqm.api.result.Status.COMPLETED, null, null, 3, at);
+        var waiting = store.awaitTerminal("done-1", Duration.ofSeconds(10)).toCompletableFuture();
+
+        delivery.ack(completed, store);
+
+        assertEquals(completed, store.get("done-1").toCompletableFuture().join().orElseThrow());
+        assertEquals(completed, waiting.get(5, TimeUnit.SECONDS).orElseThrow(), "its waiters are woken");
+        assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"), "acknowledged and deleted");
+    }
+
+    @Test
     void publishedMessagesAreDeliveredOnceAndAckDeletesThem() throws Exception {
         RedisQueue queue = queue("a");
         for (int i = 0; i < 20; i++) {
