@@ -16,6 +16,13 @@ import java.util.concurrent.ExecutionException;
  * <p>Settling methods block until the backend has recorded the decision and throw
  * {@link io.openhqm.api.HqmException} (TRANSIENT) if it could not; the message is then redelivered later,
  * never lost. Safe to call from any thread.
+ *
+ * <p>What a queue may defer: a settle may return once the decision is certain to take effect or, if the process
+ * dies first, to be undone by a redelivery, never by a loss. A Kafka queue, for example, marks an acknowledged
+ * record done and commits each partition's offsets later, in order, up to the first record not yet done: a crash
+ * before the commit delivers the done records again (at-least-once), and one slow message holds back only its
+ * partition's commit, not other messages. Retries, deferrals and dead letters must be durable where they go (a
+ * retry topic, the dead-letter topic) before the original counts as settled.
  */
 public interface Delivery {
 
