@@ -40,6 +40,11 @@ class ArchitectureTest {
             .as("Plugins compile against the SPI alone, never the server.");
 
     @ArchTest
+    static final ArchRule TOOLKIT_SEES_ONLY_THE_SPI = noClasses().that().resideInAPackage("io.openhqm.toolkit..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server..", "io.openhqm.plugin..")
+            .as("The plugin toolkit, bundled by plugins, builds on the SPI alone.");
+
+    @ArchTest
     static final ArchRule ENGINE_SEES_ONLY_THE_SPI = noClasses().that().resideInAPackage("io.openhqm.server.engine..")
             .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server.config..",
                     "io.openhqm.server.http..", "io.openhqm.server.plugin..", "io.openhqm.server.ingress..")

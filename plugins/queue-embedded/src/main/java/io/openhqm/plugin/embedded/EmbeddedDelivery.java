@@ -7,10 +7,10 @@ import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.toolkit.SettleOnce;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,7 @@ final class EmbeddedDelivery implements Delivery {
     private final Message message;
     private final int attempt;
     private final List<AttemptFailure> history;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    private final SettleOnce settleOnce = new SettleOnce();
 
     EmbeddedDelivery(EmbeddedQueue queue, EmbeddedQueueConsumer consumer, long seq, long leaseId, Message message,
                      int attempt, List<AttemptFailure> history) {
@@ -105,19 +105,14 @@ final class EmbeddedDelivery implements Delivery {
     }
 
     private void settle(String what, Supplier<CompletableFuture<Boolean>> operation) {
-        if (!settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("the delivery of " + message.correlationId() + " (attempt " + attempt
-                    + ") is already settled");
-        }
-        boolean held;
-        try {
-            held = EmbeddedDatabase.join(operation.get());
-        } catch (RuntimeException e) {
-            queue.forget(this);
-            settled.set(false);
-            throw e;
-        }
-        queue.forget(this);
+        boolean held = settleOnce.run("the delivery of " + message.correlationId() + " (attempt " + attempt + ")",
+                () -> {
+                    try {
+                        return EmbeddedDatabase.join(operation.get());
+                    } finally {
+                        queue.forget(this);
+                    }
+                });
         if (!held) {
             LOG.warn("embedded queue {}: {} (attempt {}) was {} after its lease had expired and another consumer "
                             + "took it; that consumer decides its fate, so it may be processed again",

@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
+import io.openhqm.toolkit.ConfigProblems;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -83,11 +83,12 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
     public static EmbeddedQueueConfig parse(PluginConfig config, Path home) {
         requireNonNull(config, "config is null");
         requireNonNull(home, "home is null");
-        Parser p = new Parser(config);
-        p.problems.addAll(config.unknownKeys(KEYS).stream()
-                .map(k -> k + ": unknown key (known keys: cleanup_interval, max_backlog, max_batch, path, "
-                        + "poll_interval, synchronous, visibility_timeout)")
-                .toList());
+        ConfigProblems problems = new ConfigProblems(config);
+        for (String unknown : config.unknownKeys(KEYS)) {
+            problems.addSentence(unknown + ": unknown key (known keys: cleanup_interval, max_backlog, max_batch, path,"
+                    + " poll_interval, synchronous, visibility_timeout)");
+        }
+        Parser p = new Parser(config, problems);
 
         Path directory = null;
         String rawPath = p.get("path", config::string).orElse(DEFAULT_PATH);
@@ -118,29 +119,16 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
         int maxBatch = p.integer("max_batch", DEFAULT_MAX_BATCH, MAX_MAX_BATCH);
         int maxBacklog = p.integer("max_backlog", DEFAULT_MAX_BACKLOG, MAX_MAX_BACKLOG);
 
-        if (!p.problems.isEmpty()) {
-            throw new HqmException(p.problems);
-        }
+        problems.throwIfAny();
         return new EmbeddedQueueConfig(config.path(), directory, visibility, poll, synchronous, maxBatch, cleanup,
                 maxBacklog);
     }
 
-    /** Collects problems instead of stopping at the first. */
-    private static final class Parser {
-        private final PluginConfig config;
-        private final List<String> problems = new ArrayList<>();
-
-        Parser(PluginConfig config) {
-            this.config = config;
-        }
+    /** The block's typed values with their ranges, every problem collected. */
+    private record Parser(PluginConfig config, ConfigProblems problems) {
 
         <T> Optional<T> get(String key, Function<String, Optional<T>> getter) {
-            try {
-                return getter.apply(key);
-            } catch (HqmException e) {
-                problems.addAll(e.problems());
-                return Optional.empty();
-            }
+            return problems.read(key, getter);
         }
 
         Duration positiveDuration(String key, Duration fallback) {
@@ -168,7 +156,7 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
         }
 
         void problem(String key, String sentence) {
-            problems.add(config.path() + "." + key + ": " + sentence);
+            problems.add(key, sentence);
         }
 
         private String raw(String key) {
@@ -179,11 +167,6 @@ public record EmbeddedQueueConfig(String block, Path directory, Duration visibil
 
     /** What {@link #parse} would reject in {@code config}, as sentences naming each key; empty if valid. */
     static List<String> problems(PluginConfig config) {
-        try {
-            parse(config, Path.of(""));
-            return List.of();
-        } catch (HqmException e) {
-            return e.problems();
-        }
+        return ConfigProblems.of(() -> parse(config, Path.of("")));
     }
 }

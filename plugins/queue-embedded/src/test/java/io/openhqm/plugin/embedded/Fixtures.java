@@ -5,6 +5,7 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.toolkit.testing.MapPluginConfig;
 import io.openhqm.api.result.ResultSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class Fixtures {
         for (int i = 0; i < pairs.length; i += 2) {
             values.put((String) pairs[i], pairs[i + 1]);
         }
-        return MapPluginConfig.of(values);
+        return new MapPluginConfig("queue.embedded", values);
     }
 
     static EmbeddedQueue queue(Path home, String instanceId, Object... pairs) {

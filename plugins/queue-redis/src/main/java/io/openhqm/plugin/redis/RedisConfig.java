@@ -3,14 +3,13 @@ package io.openhqm.plugin.redis;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import io.openhqm.api.PluginContext;
+import io.openhqm.toolkit.ConfigProblems;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,19 +54,18 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
 
     /** Parses and checks the block; throws one CONFIG exception naming every problem. */
     static RedisConfig parse(PluginConfig config) {
-        String path = config.path();
-        List<String> problems = new ArrayList<>();
+        ConfigProblems problems = new ConfigProblems(config);
         for (String unknown : config.unknownKeys(KEYS)) {
             if (unknown.endsWith(".max_deliveries")) {
-                problems.add(unknown + ": no longer used: worker.max_retries bounds the deliveries of a message on"
-                        + " every queue; remove the key");
+                problems.addSentence(unknown + ": no longer used: worker.max_retries bounds the deliveries of a"
+                        + " message on every queue; remove the key");
                 continue;
             }
-            problems.add(unknown + ": unknown key; queue.redis takes " + String.join(", ", KEYS.stream().sorted().toList()));
+            problems.addSentence(unknown + ": unknown key; queue.redis takes "
+                    + String.join(", ", KEYS.stream().sorted().toList()));
         }
-        Reader r = new Reader(config, problems);
 
-        String rawUrl = r.read("url", config::string).orElse(null);
+        String rawUrl = problems.read("url", config::string).orElse(null);
         String username = null;
         String password = null;
         String host = null;
@@ -77,13 +75,13 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
         String url = null;
         if (rawUrl == null) {
             if (!config.has("url")) {
-                problems.add(path + ".url: missing; set the Redis server, e.g. queue.redis.url = \"redis://localhost:6379\"");
+                problems.add("url", "missing; set the Redis server, e.g. queue.redis.url = \"redis://localhost:6379\"");
             }
         } else {
             Matcher m = REDIS_URL.matcher(rawUrl.trim());
             String shown = "\"" + maskUrl(rawUrl) + "\"";
             if (!m.matches()) {
-                problems.add(path + ".url: " + shown + " is not a Redis URI (expected redis://host:port, rediss://host:port"
+                problems.add("url", shown + " is not a Redis URI (expected redis://host:port, rediss://host:port"
                         + " for TLS, optionally with user:password@ and /database)");
             } else {
                 tls = m.group(1).equalsIgnoreCase("rediss");
@@ -112,7 +110,7 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
                         throw new URISyntaxException(hostPort, "no host");
                     }
                 } catch (URISyntaxException e) {
-                    problems.add(path + ".url: " + shown + " has no valid host:port (expected redis://host:port)");
+                    problems.add("url", shown + " has no valid host:port (expected redis://host:port)");
                 }
                 String db = m.group(4);
                 if (db != null && db.length() > 1) {
@@ -122,58 +120,56 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
                             throw new NumberFormatException();
                         }
                     } catch (NumberFormatException e) {
-                        problems.add(path + ".url: " + shown + " names database \"" + db.substring(1)
+                        problems.add("url", shown + " names database \"" + db.substring(1)
                                 + "\"; the path must be a database number such as /0");
                     }
                 }
                 if (m.group(5) != null) {
-                    problems.add(path + ".url: " + shown + " has query parameters, which are not supported; use the keys"
+                    problems.add("url", shown + " has query parameters, which are not supported; use the keys"
                             + " of queue.redis (e.g. connect_timeout) instead");
                 }
                 url = (tls ? "rediss://" : "redis://") + hostPort + (database != 0 ? "/" + database : "");
             }
         }
-        Optional<String> user = r.read("username", config::string);
+        Optional<String> user = problems.read("username", config::string);
         if (user.isPresent()) {
             username = user.get().isEmpty() ? null : user.get();
         }
-        Optional<String> pass = r.read("password", config::string);
+        Optional<String> pass = problems.read("password", config::string);
         if (pass.isPresent()) {
             password = pass.get().isEmpty() ? null : pass.get();
         }
-        Optional<Integer> db = r.read("db", config::integer);
+        Optional<Integer> db = problems.read("db", config::integer);
         if (db.isPresent()) {
-            r.atLeast("db", db.get(), 0);
+            atLeast(problems, "db", db.get(), 0);
             database = db.get();
             if (url != null) {
                 url = url.replaceFirst("/\\d+$", "") + (database != 0 ? "/" + database : "");
             }
         }
-        boolean verify = r.read("tls_verify_peer", config::bool).orElse(true);
-        String group = r.read("consumer_group", config::string).orElse(DEFAULT_GROUP);
+        boolean verify = problems.read("tls_verify_peer", config::bool).orElse(true);
+        String group = problems.read("consumer_group", config::string).orElse(DEFAULT_GROUP);
         if (group.isBlank()) {
-            problems.add(path + ".consumer_group: must not be empty");
+            problems.add("consumer_group", "must not be empty");
         }
-        String consumer = r.read("consumer_name", config::string).filter(s -> !s.isBlank()).orElse(null);
-        Duration visibility = r.read("visibility_timeout", config::duration).orElse(Duration.ofSeconds(60));
-        r.atLeast("visibility_timeout", visibility, Duration.ofMillis(500));
-        int batch = r.read("batch_size", config::integer).orElse(100);
-        r.atLeast("batch_size", batch, 1);
-        long maxLen = r.read("max_stream_length", config::longValue).orElse(0L);
-        r.atLeast("max_stream_length", maxLen, 0);
-        long dlqMax = r.read("dlq_max_length", config::longValue).orElse(100_000L);
-        r.atLeast("dlq_max_length", dlqMax, 0);
-        String prefix = r.read("key_prefix", config::string).orElse("openhqm:");
-        Duration connect = r.read("connect_timeout", config::duration).orElse(Duration.ofSeconds(2));
-        r.atLeast("connect_timeout", connect, Duration.ofMillis(100));
-        Duration command = r.read("command_timeout", config::duration).orElse(Duration.ofSeconds(5));
-        r.atLeast("command_timeout", command, Duration.ofMillis(200));
-        Duration reconnect = r.read("reconnect_delay_max", config::duration).orElse(Duration.ofSeconds(2));
-        r.atLeast("reconnect_delay_max", reconnect, Duration.ofMillis(10));
+        String consumer = problems.read("consumer_name", config::string).filter(s -> !s.isBlank()).orElse(null);
+        Duration visibility = problems.read("visibility_timeout", config::duration).orElse(Duration.ofSeconds(60));
+        atLeast(problems, "visibility_timeout", visibility, Duration.ofMillis(500));
+        int batch = problems.read("batch_size", config::integer).orElse(100);
+        atLeast(problems, "batch_size", batch, 1);
+        long maxLen = problems.read("max_stream_length", config::longValue).orElse(0L);
+        atLeast(problems, "max_stream_length", maxLen, 0);
+        long dlqMax = problems.read("dlq_max_length", config::longValue).orElse(100_000L);
+        atLeast(problems, "dlq_max_length", dlqMax, 0);
+        String prefix = problems.read("key_prefix", config::string).orElse("openhqm:");
+        Duration connect = problems.read("connect_timeout", config::duration).orElse(Duration.ofSeconds(2));
+        atLeast(problems, "connect_timeout", connect, Duration.ofMillis(100));
+        Duration command = problems.read("command_timeout", config::duration).orElse(Duration.ofSeconds(5));
+        atLeast(problems, "command_timeout", command, Duration.ofMillis(200));
+        Duration reconnect = problems.read("reconnect_delay_max", config::duration).orElse(Duration.ofSeconds(2));
+        atLeast(problems, "reconnect_delay_max", reconnect, Duration.ofMillis(10));
 
-        if (!problems.isEmpty()) {
-            throw new HqmException(problems);
-        }
+        problems.throwIfAny();
         return new RedisConfig(url, username, password, tls, verify, host, port, database, group, consumer,
                 visibility, batch, maxLen, dlqMax, prefix, connect, command, reconnect);
     }
@@ -218,38 +214,20 @@ record RedisConfig(String url, String username, String password, boolean tls, bo
         return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** Reads keys, turning a wrong type into a problem instead of an exception. */
-    private record Reader(PluginConfig config, List<String> problems) {
-        <T> Optional<T> read(String key, Function<String, Optional<T>> getter) {
-            try {
-                return getter.apply(key);
-            } catch (HqmException e) {
-                problems.addAll(e.problems());
-                return Optional.empty();
-            }
+    private static void atLeast(ConfigProblems problems, String key, long value, long min) {
+        if (value < min) {
+            problems.add(key, value + " is too small (at least " + min + ")");
         }
+    }
 
-        void atLeast(String key, long value, long min) {
-            if (value < min) {
-                problems.add(config.path() + "." + key + ": " + value + " is too small (at least " + min + ")");
-            }
-        }
-
-        void atLeast(String key, Duration value, Duration min) {
-            if (value.compareTo(min) < 0) {
-                problems.add(config.path() + "." + key + ": " + value.toMillis() + " ms is too short (at least "
-                        + min.toMillis() + " ms)");
-            }
+    private static void atLeast(ConfigProblems problems, String key, Duration value, Duration min) {
+        if (value.compareTo(min) < 0) {
+            problems.add(key, value.toMillis() + " ms is too short (at least " + min.toMillis() + " ms)");
         }
     }
 
     /** What {@link #parse} would reject in {@code config}, as sentences naming each key; empty if valid. */
     static List<String> problems(PluginConfig config) {
-        try {
-            parse(config);
-            return List.of();
-        } catch (HqmException e) {
-            return e.problems();
-        }
+        return ConfigProblems.of(() -> parse(config));
     }
 }

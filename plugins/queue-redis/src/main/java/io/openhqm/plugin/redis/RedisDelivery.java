@@ -5,11 +5,11 @@ import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.toolkit.SettleOnce;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,7 @@ final class RedisDelivery implements Delivery {
     private final Message message;
     private final int attempt;
     private final List<AttemptFailure> history;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    private final SettleOnce settleOnce = new SettleOnce();
 
     RedisDelivery(RedisConsumer consumer, ConsumedStream stream, String entryId, Message message, int attempt,
                   List<AttemptFailure> history) {
@@ -106,22 +106,20 @@ final class RedisDelivery implements Delivery {
     }
 
     private void settle(String what, Supplier<CompletableFuture<Boolean>> script) {
-        if (!settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("delivery " + entryId + " was settled already");
-        }
-        consumer.settling(stream, entryId);
-        try {
-            boolean done = consumer.queue().backend.await(script.get(), what + " message " + message.correlationId());
-            consumer.settled(stream, entryId);
-            if (!done) {
-                LOG.info("{} message {} did nothing: this worker no longer holds entry {} of {} (it was not renewed"
-                        + " within the visibility timeout and another worker took it, or it was settled already)",
-                        what, message.correlationId(), entryId, stream);
+        boolean done = settleOnce.run("delivery " + entryId, () -> {
+            consumer.settling(stream, entryId);
+            try {
+                return consumer.queue().backend.await(script.get(), what + " message " + message.correlationId());
+            } catch (RuntimeException e) {
+                consumer.settleFailed(stream, entryId);
+                throw e;
             }
-        } catch (RuntimeException e) {
-            settled.set(false);
-            consumer.settleFailed(stream, entryId);
-            throw e;
+        });
+        consumer.settled(stream, entryId);
+        if (!done) {
+            LOG.info("{} message {} did nothing: this worker no longer holds entry {} of {} (it was not renewed"
+                    + " within the visibility timeout and another worker took it, or it was settled already)",
+                    what, message.correlationId(), entryId, stream);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.openhqm.plugin.embedded;
+package io.openhqm.toolkit.testing;
 
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
@@ -11,16 +11,15 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A {@link PluginConfig} backed by a map, converting values roughly as the server's HOCON view does. */
-record MapPluginConfig(String path, Map<String, Object> values) implements PluginConfig {
+/**
+ * A {@link PluginConfig} backed by a map, converting values roughly as the server's HOCON view does, for plugin
+ * tests (this module's test-jar).
+ */
+public record MapPluginConfig(String path, Map<String, Object> values) implements PluginConfig {
     private static final Pattern DURATION = Pattern.compile("\\s*(-?\\d+)\\s*(ms|s|m|h|d)?\\s*");
 
-    MapPluginConfig {
+    public MapPluginConfig {
         values = Map.copyOf(values);
-    }
-
-    static MapPluginConfig of(Map<String, Object> values) {
-        return new MapPluginConfig("queue.embedded", values);
     }
 
     @Override
