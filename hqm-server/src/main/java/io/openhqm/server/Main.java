@@ -77,19 +77,21 @@ public final class Main {
             report(err, "the plugins could not be loaded", e.problems());
             return 1;
         }
-        return switch (line.command()) {
-            case PLUGINS -> listPlugins(registry, config, out);
-            case CHECK_CONFIG -> {
-                List<String> problems = Server.check(Command.CHECK_CONFIG, config, registry);
-                if (!problems.isEmpty()) {
-                    report(err, "the configuration is not valid", problems);
-                    yield 1;
+        try (registry) {
+            return switch (line.command()) {
+                case PLUGINS -> listPlugins(registry, config, out);
+                case CHECK_CONFIG -> {
+                    List<String> problems = Server.check(Command.CHECK_CONFIG, config, registry);
+                    if (!problems.isEmpty()) {
+                        report(err, "the configuration is not valid", problems);
+                        yield 1;
+                    }
+                    out.println(effective.render());
+                    yield 0;
                 }
-                out.println(effective.render());
-                yield 0;
-            }
-            default -> serve(line.command(), config, registry, line.home(), err);
-        };
+                default -> serve(line.command(), config, registry, line.home(), err);
+            };
+        }
     }
 
     private static int serve(Command command, ServerConfig config, PluginRegistry registry, Path home,

@@ -13,17 +13,22 @@ import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.ResultStoreFactory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The factories of all loaded plugins by port and type, and the one place that creates adapters from them.
  * Every adapter it returns enters plugin code with the plugin's class loader as context class loader.
+ * {@link #close()} closes the plugin folders' class loaders (their jar files); call it after every adapter is closed.
  */
-public final class PluginRegistry {
+public final class PluginRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
 
     /** A factory with the plugin it came from. */
     private record Registered<F>(F factory, LoadedPlugin plugin) {
@@ -170,5 +175,19 @@ public final class PluginRegistry {
             throw HqmException.config(missing(key, port, type));
         }
         return r;
+    }
+
+    /** Closes the class loaders of the plugin folders, releasing their jar files. */
+    @Override
+    public void close() {
+        for (LoadedPlugin loaded : plugins) {
+            if (loaded.loader() instanceof PluginClassLoader loader) {
+                try {
+                    loader.close();
+                } catch (IOException e) {
+                    LOG.warn("closing the class loader of {} failed: {}", loaded.origin(), e.toString());
+                }
+            }
+        }
     }
 }

@@ -120,6 +120,20 @@ class PluginLoaderTest {
     }
 
     @Test
+    void closingTheRegistryClosesThePluginFoldersLoaders() throws Exception {
+        Path plugins = work.resolve("closing");
+        plugin(plugins.resolve("alpha"), "alpha", Plugin.SPI_VERSION, libV1);
+        PluginRegistry registry = new PluginRegistry(loader().load(plugins));
+        ClassLoader alpha = registry.plugins().stream().filter(p -> p.source() != null).findFirst().orElseThrow()
+                .loader();
+        assertTrue(alpha.getResource("META-INF/services/io.openhqm.api.Plugin") != null);
+
+        registry.close();
+
+        assertEquals(null, alpha.getResource("META-INF/services/io.openhqm.api.Plugin"), "its jars are closed");
+    }
+
+    @Test
     void aFolderWithoutProviderFailsNamingFolderAndJars() throws Exception {
         Path plugins = work.resolve("no-provider");
         Files.createDirectories(plugins.resolve("empty-one"));
