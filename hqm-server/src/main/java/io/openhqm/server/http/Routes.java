@@ -47,7 +47,7 @@ final class Routes {
     private static void unmatched(HttpServerExchange exchange) {
         String method = exchange.getRequestMethod().toString();
         if (!HTTP_METHODS.contains(method)) {
-            Problem.of(501, "not-implemented", "Method not implemented", "This server does not implement the "
+            Problem.of(501, "not-implemented", "Not Implemented", "This server does not implement the "
                     + "method " + printable(method) + ".").send(exchange);
             return;
         }
