@@ -4,6 +4,7 @@ import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +21,15 @@ public record MapPluginConfig(String path, Map<String, Object> values) implement
 
     public MapPluginConfig {
         values = Map.copyOf(values);
+    }
+
+    /** The block {@code path} with the given keys and values, alternating. */
+    public static MapPluginConfig of(String path, Object... keysAndValues) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            values.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return new MapPluginConfig(path, values);
     }
 
     @Override

@@ -5,8 +5,9 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
-import io.openhqm.toolkit.testing.MapPluginConfig;
 import io.openhqm.api.result.ResultSettings;
+import io.openhqm.toolkit.testing.MapPluginConfig;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,12 +36,12 @@ final class Fixtures {
 
     static EmbeddedQueue queue(Path home, String instanceId, Object... pairs) {
         return (EmbeddedQueue) new EmbeddedQueueFactory().create(config(pairs), SETTINGS,
-                new TestContext(home, instanceId));
+                new TestPluginContext(home, instanceId));
     }
 
     static EmbeddedResultStore store(Path home, String instanceId, Duration ttl, Object... pairs) {
         return (EmbeddedResultStore) new EmbeddedResultStoreFactory().create(config(pairs), new ResultSettings(ttl),
-                new TestContext(home, instanceId));
+                new TestPluginContext(home, instanceId));
     }
 
     static Message message(String id) {

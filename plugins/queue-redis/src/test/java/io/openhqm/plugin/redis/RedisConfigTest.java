@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.HqmException;
+import io.openhqm.toolkit.testing.MapPluginConfig;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class RedisConfigTest {
 
     @Test
     void defaults() {
-        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://localhost:6379"));
+        RedisConfig c = RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "redis://localhost:6379"));
         assertEquals("localhost", c.host());
         assertEquals(6379, c.port());
         assertEquals(0, c.database());
@@ -30,7 +31,7 @@ class RedisConfigTest {
 
     @Test
     void readsTlsUserPasswordAndDatabase() {
-        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "rediss://app:s%40cret@redis.example:6380/3"));
+        RedisConfig c = RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "rediss://app:s%40cret@redis.example:6380/3"));
         assertTrue(c.tls());
         assertEquals("app", c.username());
         assertEquals("s@cret", c.password());
@@ -43,7 +44,7 @@ class RedisConfigTest {
 
     @Test
     void aLoneUserInfoIsThePasswordAndPortDefaults() {
-        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://hunter2@cache"));
+        RedisConfig c = RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "redis://hunter2@cache"));
         assertNull(c.username());
         assertEquals("hunter2", c.password());
         assertEquals(6379, c.port());
@@ -51,21 +52,21 @@ class RedisConfigTest {
 
     @Test
     void dbOverridesTheUrlsDatabase() {
-        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://h:1/3", "db", 2));
+        RedisConfig c = RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "redis://h:1/3", "db", 2));
         assertEquals(2, c.database());
         assertEquals("redis://h:1/2", c.url());
     }
 
     @Test
     void separatePasswordKeyOverridesTheUrl() {
-        RedisConfig c = RedisConfig.parse(TestConfig.of("url", "redis://u:old@h:1", "password", "new"));
+        RedisConfig c = RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "redis://u:old@h:1", "password", "new"));
         assertEquals("u", c.username());
         assertEquals("new", c.password());
     }
 
     @Test
     void reportsEveryProblemAtOnceWithoutTheSecret() {
-        HqmException e = assertThrows(HqmException.class, () -> RedisConfig.parse(TestConfig.of(
+        HqmException e = assertThrows(HqmException.class, () -> RedisConfig.parse(MapPluginConfig.of("queue.redis", 
                 "url", "redis//user:topsecret@x", "visibility_timeout", "10ms", "max_deliveries", 0,
                 "colour", "red")));
         assertEquals(ErrorKind.CONFIG, e.kind());
@@ -83,14 +84,14 @@ class RedisConfigTest {
 
     @Test
     void urlIsRequired() {
-        HqmException e = assertThrows(HqmException.class, () -> RedisConfig.parse(TestConfig.of()));
+        HqmException e = assertThrows(HqmException.class, () -> RedisConfig.parse(MapPluginConfig.of("queue.redis")));
         assertTrue(e.problems().get(0).startsWith("queue.redis.url: missing"), e.problems().get(0));
     }
 
     @Test
     void rejectsABadDatabaseAndQueryParameters() {
         HqmException e = assertThrows(HqmException.class,
-                () -> RedisConfig.parse(TestConfig.of("url", "redis://h:6379/abc?timeout=3")));
+                () -> RedisConfig.parse(MapPluginConfig.of("queue.redis", "url", "redis://h:6379/abc?timeout=3")));
         assertEquals(2, e.problems().size(), e.problems().toString());
     }
 

@@ -10,6 +10,8 @@ import io.openhqm.api.Plugin;
 import io.openhqm.api.queue.QueueFactory;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultStoreFactory;
+import io.openhqm.toolkit.testing.MapPluginConfig;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -31,8 +33,8 @@ class RedisPluginTest {
     @Test
     void anUnreachableServerIsATransientFailureWithoutCredentials() {
         HqmException e = assertThrows(HqmException.class, () -> new RedisQueueFactory().create(
-                TestConfig.of("url", "redis://app:topsecret@127.0.0.1:1", "connect_timeout", "500ms"),
-                new QueueSettings("q", "d"), new TestConfig.Context("h")));
+                MapPluginConfig.of("queue.redis", "url", "redis://app:topsecret@127.0.0.1:1", "connect_timeout", "500ms"),
+                new QueueSettings("q", "d"), new TestPluginContext("h")));
         assertEquals(ErrorKind.TRANSIENT, e.kind());
         assertTrue(e.getMessage().contains("redis://127.0.0.1:1"), e.getMessage());
         assertTrue(!e.getMessage().contains("topsecret"), e.getMessage());
@@ -41,8 +43,8 @@ class RedisPluginTest {
     @Test
     void badConfigurationFailsBeforeConnecting() {
         HqmException e = assertThrows(HqmException.class, () -> new RedisResultStoreFactory().create(
-                TestConfig.of("url", "http://x", "consumer_group", ""), new io.openhqm.api.result.ResultSettings(
-                        java.time.Duration.ofSeconds(1)), new TestConfig.Context("h")));
+                MapPluginConfig.of("queue.redis", "url", "http://x", "consumer_group", ""), new io.openhqm.api.result.ResultSettings(
+                        java.time.Duration.ofSeconds(1)), new TestPluginContext("h")));
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertEquals(2, e.problems().size(), e.problems().toString());
     }

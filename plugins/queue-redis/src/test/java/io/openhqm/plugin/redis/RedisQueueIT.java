@@ -17,6 +17,8 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.testing.RedisServer;
+import io.openhqm.toolkit.testing.MapPluginConfig;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +67,7 @@ class RedisQueueIT {
         List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
         kv.addAll(List.of(extra));
         RedisQueue queue = (RedisQueue) new RedisQueueFactory()
-                .create(TestConfig.of(kv.toArray()), SETTINGS, new TestConfig.Context("test-host"));
+                .create(MapPluginConfig.of("queue.redis", kv.toArray()), SETTINGS, new TestPluginContext("test-host"));
         open.add(queue);
         return queue;
     }
@@ -306,7 +308,7 @@ class RedisQueueIT {
     void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
             RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(
-                    TestConfig.of("url", own.url(), "consumer_name", "c"), SETTINGS, new TestConfig.Context("h"));
+                    MapPluginConfig.of("queue.redis", "url", own.url(), "consumer_name", "c"), SETTINGS, new TestPluginContext("h"));
             open.add(queue);
             QueueConsumer consumer = consumer(queue);
             queue.publish(message("in-flight", "{}")).toCompletableFuture().join();
@@ -563,8 +565,8 @@ class RedisQueueIT {
     @Test
     void aWorkerWhoseSettleFailedDoesNotTakeTheEntryBackFromTheOneThatReclaimedIt() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
-                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
+                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
             open.add(stalled);
             QueueConsumer first = consumer(stalled);
             stalled.publish(message("m", "{}")).toCompletableFuture().join();
@@ -574,8 +576,8 @@ class RedisQueueIT {
             own.restart();
             waitFor(() -> stalled.health().healthy() ? true : null, Duration.ofSeconds(10));
 
-            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(TestConfig.of("url", own.url(),
-                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestConfig.Context("h"));
+            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
+                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
             open.add(other);
             QueueConsumer taker = consumer(other);
             List<Delivery> taken = new ArrayList<>();
@@ -607,8 +609,8 @@ class RedisQueueIT {
     @Test
     void closingLeavesNoThreadBehind() throws Exception {
         RedisQueue queue = queue("t");
-        var store = new RedisResultStoreFactory().create(TestConfig.of("url", redis.url(), "consumer_name", "t"),
-                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestConfig.Context("h"));
+        var store = new RedisResultStoreFactory().create(MapPluginConfig.of("queue.redis", "url", redis.url(), "consumer_name", "t"),
+                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestPluginContext("h"));
         store.awaitTerminal("nobody", Duration.ofMillis(100)).toCompletableFuture().join();
         QueueConsumer consumer = queue.consumer("workers");
         consumer.poll(1, Duration.ofMillis(50));

@@ -12,6 +12,8 @@ import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.Status;
 import io.openhqm.testing.RedisServer;
+import io.openhqm.toolkit.testing.MapPluginConfig;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,8 +58,8 @@ class RedisResultStoreIT {
     /** A store; a distinct {@code connect_timeout} gives it a connection of its own, as another process has. */
     private ResultStore store(Duration ttl, String connectTimeout) {
         ResultStore store = new RedisResultStoreFactory().create(
-                TestConfig.of("url", redis.url(), "connect_timeout", connectTimeout), new ResultSettings(ttl),
-                new TestConfig.Context("h"));
+                MapPluginConfig.of("queue.redis", "url", redis.url(), "connect_timeout", connectTimeout), new ResultSettings(ttl),
+                new TestPluginContext("h"));
         open.add(store);
         return store;
     }
