@@ -31,10 +31,6 @@ final class BodyBudget {
         held.addAndGet(-bytes);
     }
 
-    long held() {
-        return held.get();
-    }
-
     long limit() {
         return limit;
     }

@@ -42,10 +42,6 @@ final class PendingWaits {
         }
     }
 
-    int size() {
-        return answerNow.size();
-    }
-
     private static <T> void settle(CompletableFuture<T> answer, T value, Throwable failure) {
         if (failure == null) {
             answer.complete(value);
