@@ -72,29 +72,39 @@ public final class Server implements AutoCloseable {
         if (!registry.hasQueue(queueType)) {
             problems.add(registry.missing("queue.type", "queue", queueType));
         }
-        problems.addAll(registry.validateQueue(queueType, config.queue().typeConfig()));
+        problems.addAll(located(registry.validateQueue(queueType, config.queue().typeConfig()), config.queue().typeConfig()));
         String resultsType = config.results().type();
         if (!registry.hasResultStore(resultsType)) {
             problems.add(registry.missing("results.type", "result store", resultsType));
         }
         if (!resultsType.equals(queueType)) {
-            problems.addAll(registry.validateResultStore(resultsType, config.results().typeConfig()));
+            problems.addAll(located(registry.validateResultStore(resultsType, config.results().typeConfig()),
+                    config.results().typeConfig()));
         }
+        ServerConfig.Proxy proxy = config.proxy();
+        // The endpoints route submissions in every role, so the egress judges its keys wherever it is installed.
+        problems.addAll(located(registry.validateEgress(proxy.type(), proxy.block()), proxy.block()));
         if (command.runsWorkers() || command == Command.CHECK_CONFIG) {
-            if (config.proxy().enabled()) {
-                if (!registry.hasEgress(config.proxy().type())) {
-                    problems.add(registry.missing("proxy.type", "egress", config.proxy().type()));
+            if (proxy.enabled()) {
+                if (!registry.hasEgress(proxy.type())) {
+                    problems.add(registry.missing("proxy.type", "egress", proxy.type()));
                 }
-                problems.addAll(registry.validateEgress(config.proxy().type(), config.proxy().block()));
             } else {
                 String processor = config.worker().processor();
                 if (!registry.hasProcessor(processor)) {
                     problems.add(registry.missing("worker.processor", "processor", processor));
                 }
-                problems.addAll(registry.validateProcessor(processor, processorConfig(config, processor)));
+                PluginConfig settings = processorConfig(config, processor);
+                problems.addAll(located(registry.validateProcessor(processor, settings), settings));
             }
         }
         return problems.stream().distinct().toList();
+    }
+
+    /** Plugin problems with the place their key is set, where the problem names a key and no place. */
+    private static List<String> located(List<String> problems, PluginConfig block) {
+        return block instanceof TypesafePluginConfig settings ? problems.stream().map(settings::locate).toList()
+                : problems;
     }
 
     public static Server start(Command command, ServerConfig config, PluginRegistry registry, Path home,
@@ -186,7 +196,7 @@ public final class Server implements AutoCloseable {
 
     private static EndpointCatalog endpointCatalog(ServerConfig.Proxy proxy) {
         Map<String, java.util.Set<String>> methods = new LinkedHashMap<>();
-        proxy.endpoints().forEach((name, endpoint) -> methods.put(name, endpoint.methods()));
+        proxy.endpoints().forEach((name, endpoint) -> methods.put(name, endpoint.allowedMethods()));
         return new EndpointCatalog(methods, proxy.defaultEndpoint());
     }
 

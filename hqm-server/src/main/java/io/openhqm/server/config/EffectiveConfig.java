@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <p>When the configuration is valid, the rendering shows it normalized as the server uses it: defaults
  * filled in, {@code results.type} and {@code proxy.default_endpoint} decided, endpoint defaults (method,
- * methods, timeout, auth_type, auth_header_name) written out, and a URL in {@code proxy.default_endpoint}
+ * allowed_methods) written out, and a URL in {@code proxy.default_endpoint}
  * turned into the endpoint {@code default}. When it is not valid, the rendering shows the merged values as
  * given.
  *

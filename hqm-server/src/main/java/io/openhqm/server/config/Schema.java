@@ -17,36 +17,26 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What keys exist: the core keys are those of {@code reference.conf}; the keys of an endpoint are listed in
+ * What keys exist: the core keys are those of {@code reference.conf}; the core keys of an endpoint are listed in
  * {@link #ENDPOINT_KEYS}; {@code queue.<type>} and {@code processors.<type>} are plugin-owned blocks whose
- * contents the core does not check.
+ * contents the core does not check, and so are the other keys of {@code proxy} and of its endpoints, which the
+ * egress plugin checks.
  */
 final class Schema {
 
     /** How a key's value is checked before its meaning is. */
     enum Kind {
-        STRING, STRING_LIST, DURATION, BOOLEAN, WHOLE_NUMBER, SIZE,
-        /** An object of header name to string value. */
-        STRING_MAP,
-        /** An object whose contents the egress plugin checks. */
-        BLOCK
+        STRING, STRING_LIST, DURATION, BOOLEAN, WHOLE_NUMBER, SIZE
     }
 
     /**
-     * The keys of {@code proxy.endpoints.<name>}. A new endpoint key (retry, circuit breaker, rate limit) is
-     * one line here; its meaning is then checked by the egress plugin, or by {@link ServerConfigReader}.
+     * The keys of {@code proxy.endpoints.<name>} that routing needs; the others (auth, headers, retries, circuit
+     * breaker, limits) are the egress plugin's.
      */
     static final Map<String, Kind> ENDPOINT_KEYS = ordered(
             "url", Kind.STRING,
             "method", Kind.STRING,
-            "methods", Kind.STRING_LIST,
-            "timeout", Kind.DURATION,
-            "auth_type", Kind.STRING,
-            "auth_token", Kind.STRING,
-            "auth_header_name", Kind.STRING,
-            "auth_username", Kind.STRING,
-            "auth_password", Kind.STRING,
-            "headers", Kind.STRING_MAP);
+            "allowed_methods", Kind.STRING_LIST);
 
     /** Blocks whose children are plugin-owned blocks (besides the core keys listed in reference.conf). */
     static final Set<String> PLUGIN_PARENTS = Set.of("queue", "processors");

@@ -78,20 +78,22 @@ public record ServerConfig(
      * {@code proxy.*}. {@code type} selects the egress plugin; {@code defaultEndpoint} is an endpoint name
      * (a URL given in config is turned into an endpoint named {@code default}; with no default configured and
      * exactly one endpoint, that endpoint), or null when messages must name their endpoint. {@code endpoints}
-     * is sorted by name. {@code block} is the whole {@code proxy} block handed to the egress plugin, normalized:
-     * every endpoint has {@code method}, {@code methods}, {@code timeout} and {@code auth_type} filled in (and
-     * {@code auth_header_name} for api_key), and {@code default_endpoint} holds the decided name.
+     * is sorted by name. {@code egressKeys} are the full names of the keys the core leaves to the egress plugin
+     * (its own settings under {@code proxy} and under each endpoint). {@code block} is the whole {@code proxy}
+     * block handed to the egress plugin, normalized: every endpoint has {@code method} and
+     * {@code allowed_methods} filled in, and {@code default_endpoint} holds the decided name.
      */
     public record Proxy(boolean enabled, String type, String defaultEndpoint, Map<String, Endpoint> endpoints,
-                        List<String> forwardHeaders, List<String> stripHeaders, PluginConfig block) {
+                        List<String> forwardHeaders, List<String> stripHeaders, List<String> egressKeys,
+                        PluginConfig block) {
     }
 
     /**
-     * {@code proxy.endpoints.<name>}: where a worker may send. {@code method} is upper case; {@code methods} are
-     * those a client may ask for via {@code metadata.method} and always include {@code method}. Auth and static
-     * headers are in {@link Proxy#block()} for the egress plugin; the core has checked their combinations.
+     * {@code proxy.endpoints.<name>}: where a worker may send. {@code method} is upper case;
+     * {@code allowedMethods} are those a client may ask for via {@code metadata.method} and always include
+     * {@code method}. Everything else about the endpoint is in {@link Proxy#block()} for the egress plugin.
      */
-    public record Endpoint(String name, String url, String method, Set<String> methods, Duration timeout) {
+    public record Endpoint(String name, String url, String method, Set<String> allowedMethods) {
     }
 
     /** {@code plugins.*}: where plugin folders are; {@code plugins.dir} resolved against the home directory. */

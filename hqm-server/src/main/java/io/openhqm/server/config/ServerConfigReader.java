@@ -29,12 +29,9 @@ import java.util.regex.Pattern;
  * problem instead of stopping at the first. One instance reads one configuration.
  */
 final class ServerConfigReader {
-    static final Duration DEFAULT_ENDPOINT_TIMEOUT = Duration.ofSeconds(300);
-    static final String DEFAULT_API_KEY_HEADER = "X-API-Key";
     /** The endpoint a URL in proxy.default_endpoint becomes. */
     static final String URL_ENDPOINT_NAME = "default";
     static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
-    static final List<String> AUTH_TYPES = List.of("none", "bearer", "api_key", "basic", "custom");
     static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     static final List<String> LOG_FORMATS = List.of("json", "text");
 
@@ -52,6 +49,8 @@ final class ServerConfigReader {
     private final Path home;
     private final List<String> problems = new ArrayList<>();
     private final Set<String> readPaths = new TreeSet<>();
+    /** Keys under proxy and proxy.endpoints.<name> that the core leaves to the egress plugin to check. */
+    private final Set<String> egressKeys = new TreeSet<>();
 
     ServerConfigReader(Config resolved, Schema schema, Path home) {
         this.config = restoreClearedBlocks(resolved, schema.reference().root(), "");
@@ -170,7 +169,8 @@ final class ServerConfigReader {
                 new ServerConfig.Worker(count.intValue(), timeout, maxRetries.intValue(), base, max, processor, grace,
                         pollBatch.intValue(), writeResults, batchSize.intValue(), batchWait),
                 new ServerConfig.Proxy(proxyEnabled, proxyType, defaultEndpoint, Collections.unmodifiableMap(
-                        new LinkedHashMap<>(endpoints)), forward, strip, TypesafePluginConfig.of(normalized, "proxy")),
+                        new LinkedHashMap<>(endpoints)), forward, strip, List.copyOf(egressKeys),
+                        TypesafePluginConfig.of(normalized, "proxy")),
                 Collections.unmodifiableMap(new LinkedHashMap<>(processors)),
                 new ServerConfig.Plugins(pluginsDir),
                 new ServerConfig.Monitoring(logLevel, logFormat));
@@ -222,6 +222,10 @@ final class ServerConfigReader {
             }
             if (Schema.PLUGIN_PARENTS.contains(path) && (v.valueType() == ConfigValueType.OBJECT || Values.isNull(v))) {
                 continue; // queue.<type>: a plugin-owned block
+            }
+            if (path.equals("proxy")) {
+                egressKeys.add(full); // the egress plugin's own setting
+                continue;
             }
             unknownKey(full, path, name, v, reference.keySet(),
                     Schema.PLUGIN_PARENTS.contains(path)
@@ -471,8 +475,7 @@ final class ServerConfigReader {
             ConfigValue v = e.getValue();
             Schema.Kind kind = Schema.ENDPOINT_KEYS.get(key);
             if (kind == null) {
-                unknownKey(full + "." + ConfigUtil.joinPath(key), full, key, v, Schema.ENDPOINT_KEYS.keySet(),
-                        "; the keys of an endpoint are " + String.join(", ", Schema.ENDPOINT_KEYS.keySet()));
+                egressKeys.add(full + "." + ConfigUtil.joinPath(key));
             } else if (!Values.isNull(v)) {
                 Object converted = convert(full + "." + key, kind, v);
                 if (converted != null) {
@@ -496,9 +499,9 @@ final class ServerConfigReader {
         String method = method(at + "method", (String) typed.getOrDefault("method", "POST"), block.get("method"));
         Set<String> methods = new LinkedHashSet<>();
         @SuppressWarnings("unchecked")
-        List<String> given = (List<String>) typed.get("methods");
+        List<String> given = (List<String>) typed.get("allowed_methods");
         for (String m : given == null ? List.<String>of() : given) {
-            String checked = method(at + "methods", m, block.get("methods"));
+            String checked = method(at + "allowed_methods", m, block.get("allowed_methods"));
             if (checked != null) {
                 methods.add(checked);
             }
@@ -507,84 +510,14 @@ final class ServerConfigReader {
             methods.add(method); // the configured method is always allowed
         }
 
-        Duration timeout = (Duration) typed.getOrDefault("timeout", DEFAULT_ENDPOINT_TIMEOUT);
-        if (timeout.isNegative() || timeout.isZero()) {
-            problems.add(at + "timeout: must be greater than zero, got " + describe(timeout)
-                    + Values.origin(block.get("timeout")));
-        }
-
-        String authType = ((String) typed.getOrDefault("auth_type", "none")).toLowerCase(Locale.ROOT);
-        String headerName = (String) typed.get("auth_header_name");
-        if (!AUTH_TYPES.contains(authType)) {
-            problems.add(at + "auth_type: must be one of " + String.join(", ", AUTH_TYPES) + ", got "
-                    + Values.quote(authType) + Values.origin(block.get("auth_type")));
-        } else {
-            checkAuth(at, authType, typed, block);
-            if (authType.equals("api_key") && headerName == null) {
-                headerName = DEFAULT_API_KEY_HEADER;
-            }
-        }
-        if (headerName != null && !HEADER_NAME.matcher(headerName).matches()) {
-            problems.add(at + "auth_header_name: " + Values.quote(headerName) + " is not a valid HTTP header name"
-                    + Values.origin(block.get("auth_header_name")));
-        }
-
         if (problems.size() > before) {
             return null;
         }
-        ConfigObject norm = block
+        normalized.put(name, block
+                .withValue("url", ConfigValueFactory.fromAnyRef(url.strip(), block.get("url").origin().description()))
                 .withValue("method", ConfigValueFactory.fromAnyRef(method))
-                .withValue("methods", ConfigValueFactory.fromIterable(methods))
-                .withValue("timeout", ConfigValueFactory.fromAnyRef(render(timeout)))
-                .withValue("auth_type", ConfigValueFactory.fromAnyRef(authType));
-        if (headerName != null) {
-            norm = norm.withValue("auth_header_name", ConfigValueFactory.fromAnyRef(headerName));
-        }
-        normalized.put(name, norm);
-        return new ServerConfig.Endpoint(name, url, method, Collections.unmodifiableSet(methods), timeout);
-    }
-
-    /** Which auth fields each auth_type needs, and which it must not have (they would be silently ignored). */
-    private void checkAuth(String at, String authType, Map<String, Object> typed, ConfigObject block) {
-        List<String> required = switch (authType) {
-            case "bearer", "api_key" -> List.of("auth_token");
-            case "basic" -> List.of("auth_username", "auth_password");
-            case "custom" -> List.of("auth_header_name", "auth_token");
-            default -> List.of();
-        };
-        List<String> allowed = switch (authType) {
-            case "bearer" -> List.of("auth_token");
-            case "api_key", "custom" -> List.of("auth_token", "auth_header_name");
-            case "basic" -> List.of("auth_username", "auth_password");
-            default -> List.of();
-        };
-        for (String key : required) {
-            Object v = typed.get(key);
-            if (v == null && (!block.containsKey(key) || Values.isNull(block.get(key)))) {
-                String advice = Secrets.isSecretKey(key)
-                        ? "; set it, best from the environment: ${?VAR} in HOCON, \"${VAR}\" in YAML"
-                        : "; set it";
-                problems.add(at + key + ": is required when auth_type is " + authType
-                        + Values.origin(block.get("auth_type")) + advice);
-            } else if (v instanceof String s && s.isBlank()) {
-                problems.add(at + key + ": must not be empty when auth_type is " + authType
-                        + "; check the variable that sets it" + Values.origin(block.get(key)));
-            }
-        }
-        for (String key : List.of("auth_token", "auth_header_name", "auth_username", "auth_password")) {
-            if (typed.containsKey(key) && !allowed.contains(key)) {
-                problems.add(at + key + ": is not used when auth_type is " + authType + "; set auth_type to "
-                        + usedBy(key) + ", or remove " + key + Values.origin(block.get(key)));
-            }
-        }
-    }
-
-    private static String usedBy(String key) {
-        return switch (key) {
-            case "auth_token" -> "bearer, api_key or custom";
-            case "auth_header_name" -> "api_key or custom";
-            default -> "basic";
-        };
+                .withValue("allowed_methods", ConfigValueFactory.fromIterable(methods)));
+        return new ServerConfig.Endpoint(name, url.strip(), method, Collections.unmodifiableSet(methods));
     }
 
     private String method(String path, String method, ConfigValue origin) {
@@ -627,38 +560,11 @@ final class ServerConfigReader {
                 case BOOLEAN -> Values.bool(v);
                 case WHOLE_NUMBER -> Values.wholeNumber(v, Long.MIN_VALUE, Long.MAX_VALUE);
                 case SIZE -> Values.bytes(v);
-                case STRING_MAP -> headers(path, v);
-                case BLOCK -> {
-                    if (v.valueType() != ConfigValueType.OBJECT) {
-                        throw new Values.Mismatch("a block of settings (an object)");
-                    }
-                    yield v;
-                }
             };
         } catch (Values.Mismatch e) {
             problems.add(Values.wrongType(path, e.expected, v));
             return null;
         }
-    }
-
-    private Map<String, String> headers(String path, ConfigValue v) throws Values.Mismatch {
-        if (v.valueType() != ConfigValueType.OBJECT) {
-            throw new Values.Mismatch("a block of header names and values");
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> e : new TreeMap<>((ConfigObject) v).entrySet()) {
-            String key = path + "." + ConfigUtil.joinPath(e.getKey());
-            if (!HEADER_NAME.matcher(e.getKey()).matches()) {
-                problems.add(key + ": \"" + e.getKey() + "\" is not a valid HTTP header name" + Values.origin(e.getValue()));
-                continue;
-            }
-            try {
-                out.put(e.getKey(), Values.string(e.getValue()));
-            } catch (Values.Mismatch m) {
-                problems.add(Values.wrongType(key, "a header value (a string)", e.getValue()));
-            }
-        }
-        return out;
     }
 
     private String defaultEndpoint(boolean enabled, Map<String, ServerConfig.Endpoint> endpoints,
@@ -685,14 +591,11 @@ final class ServerConfigReader {
             }
             String url = given.strip();
             Set<String> methods = Collections.unmodifiableSet(new LinkedHashSet<>(HTTP_METHODS));
-            endpoints.put(URL_ENDPOINT_NAME, new ServerConfig.Endpoint(URL_ENDPOINT_NAME, url, "POST", methods,
-                    DEFAULT_ENDPOINT_TIMEOUT));
+            endpoints.put(URL_ENDPOINT_NAME, new ServerConfig.Endpoint(URL_ENDPOINT_NAME, url, "POST", methods));
             Map<String, Object> block = new LinkedHashMap<>();
             block.put("url", url);
             block.put("method", "POST");
-            block.put("methods", HTTP_METHODS);
-            block.put("timeout", render(DEFAULT_ENDPOINT_TIMEOUT));
-            block.put("auth_type", "none");
+            block.put("allowed_methods", HTTP_METHODS);
             normalized.put(URL_ENDPOINT_NAME, ConfigValueFactory.fromMap(block, v.origin().description()));
             result = URL_ENDPOINT_NAME;
         } else if (given != null) {

@@ -85,6 +85,30 @@ public final class TypesafePluginConfig implements PluginConfig {
         return path;
     }
 
+    /**
+     * {@code problem} (a plugin's sentence that starts with the full key it is about, {@code "queue.redis.url: ..."})
+     * with the place that key is set appended, as the core's own problems have it; unchanged when it names a place
+     * already or no key of this block.
+     */
+    public String locate(String problem) {
+        int colon = problem.indexOf(": ");
+        if (colon <= path.length() || !problem.startsWith(path + ".") || problem.contains(" (in ")
+                || problem.contains(" (from ")) {
+            return problem;
+        }
+        String key = problem.substring(path.length() + 1, colon);
+        ConfigValue v = keys().contains(key) ? config.root().get(key) : valueAtPath(key);
+        return problem + Values.origin(v);
+    }
+
+    private ConfigValue valueAtPath(String key) {
+        try {
+            return config.getValue(key);
+        } catch (ConfigException e) {
+            return null; // absent, null or not a path expression: no place to give
+        }
+    }
+
     @Override
     public Set<String> keys() {
         return Collections.unmodifiableSet(new TreeSet<>(config.root().keySet()));

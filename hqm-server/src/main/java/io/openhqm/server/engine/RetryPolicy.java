@@ -5,7 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Exponential backoff with jitter: retry {@code n} (from 0) waits {@code min(base · 2^n, max)}, scaled by a
- * random factor in [0.5, 1], and never less than a delay the processor asked for (e.g. {@code Retry-After}).
+ * random factor in [0.5, 1], and never less than a delay the processor asked for (e.g. {@code Retry-After}),
+ * which is itself capped at {@code max}.
  *
  * @param maxRetries retries after the first attempt; attempt {@code maxRetries + 1} is the last
  */
@@ -21,6 +22,9 @@ public record RetryPolicy(int maxRetries, Duration base, Duration max) {
         double ceiling = Math.min(base.toMillis() * Math.pow(2, exponent), max.toMillis());
         long jittered = (long) (ceiling * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5));
         Duration backoff = Duration.ofMillis(jittered);
-        return requested != null && requested.compareTo(backoff) > 0 ? requested : backoff;
+        if (requested == null || requested.compareTo(backoff) <= 0) {
+            return backoff;
+        }
+        return requested.compareTo(max) > 0 ? max : requested;
     }
 }

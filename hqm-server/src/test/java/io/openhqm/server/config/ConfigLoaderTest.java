@@ -219,8 +219,8 @@ class ConfigLoaderTest {
         ServerConfig.Endpoint e = c.proxy().endpoints().get("default");
         assertEquals("http://localhost:8080", e.url(), "a URL value must survive as the whole string");
         assertEquals("POST", e.method());
-        assertEquals(List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), List.copyOf(e.methods()));
-        assertEquals(Duration.ofSeconds(300), e.timeout());
+        assertEquals(List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
+                List.copyOf(e.allowedMethods()));
         // the egress plugin sees the same endpoint in its block
         assertEquals(Optional.of("http://localhost:8080"), endpointBlock(c, "default").string("url"));
         assertEquals(Optional.of("default"), c.proxy().block().string("default_endpoint"));
@@ -347,14 +347,14 @@ class ConfigLoaderTest {
         ServerConfig c = load(ConfigSources.of(home)
                 .withSet("proxy.enabled=true")
                 .withSet("proxy.endpoints.api.url=https://api.example.com/v1?x=1&y=2")
-                .withSet("proxy.endpoints.api.methods=GET,POST")
+                .withSet("proxy.endpoints.api.allowed_methods=GET,POST")
                 .withSet("proxy.strip_headers=[\"Cookie\"]")
                 .withSet("server.max_body_bytes=1MiB")
                 .withSet("worker.timeout_seconds=2m"));
 
         ServerConfig.Endpoint api = c.proxy().endpoints().get("api");
         assertEquals("https://api.example.com/v1?x=1&y=2", api.url());
-        assertEquals(List.of("GET", "POST"), List.copyOf(api.methods()));
+        assertEquals(List.of("GET", "POST"), List.copyOf(api.allowedMethods()));
         assertEquals("api", c.proxy().defaultEndpoint(), "the only endpoint is the default");
         assertEquals(List.of("Cookie"), c.proxy().stripHeaders());
         assertEquals(1_048_576L, c.server().maxBodyBytes());

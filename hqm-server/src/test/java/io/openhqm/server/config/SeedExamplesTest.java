@@ -75,7 +75,8 @@ class SeedExamplesTest {
         ServerConfig c = seed("03-pattern3-full-proxy");
         assertEquals("my-backend", c.proxy().defaultEndpoint());
         ServerConfig.Endpoint e = c.proxy().endpoints().get("my-backend");
-        assertEquals(Duration.ofSeconds(300), e.timeout());
+        assertEquals("https://api.example.com/process", e.url());
+        assertEquals(Optional.of(Duration.ofSeconds(300)), endpointBlock(c, "my-backend").duration("timeout"));
         assertEquals(10, c.worker().count());
     }
 
@@ -128,7 +129,7 @@ class SeedExamplesTest {
                 .string("auth_token"));
         ServerConfig kafka = seed("10-migration-kafka-consumer");
         assertEquals(Optional.of(List.of("my-topic")), kafka.queue().typeConfig().stringList("topics"));
-        assertEquals("none", endpointBlock(kafka, "backend").string("auth_type").orElseThrow());
+        assertEquals(Optional.empty(), endpointBlock(kafka, "backend").string("auth_type"), "no auth");
     }
 
     @Test

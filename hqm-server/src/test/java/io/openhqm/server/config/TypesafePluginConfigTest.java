@@ -11,12 +11,16 @@ import com.typesafe.config.ConfigFactory;
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.PluginConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TypesafePluginConfigTest {
     private static final Config ROOT = ConfigFactory.parseString("""
@@ -137,6 +141,21 @@ class TypesafePluginConfigTest {
     void aScalarWhereABlockIsExpectedIsAnError() {
         assertError("queue.redis.url: expected a block of settings (an object), got \"redis://r:6379\"",
                 () -> TypesafePluginConfig.of(ROOT, "queue.redis.url"));
+    }
+
+    @Test
+    void aPluginsProblemGetsThePlaceItsKeyIsSet(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("app.conf"),
+                "proxy {\n  max_response_bytes = lots\n  endpoints.a { url = \"http://a\", auth_tokn = x }\n}\n");
+        PluginConfig proxy = TypesafePluginConfig.of(ConfigFactory.parseFile(file.toFile()).resolve(), "proxy");
+        TypesafePluginConfig located = (TypesafePluginConfig) proxy;
+        assertEquals("proxy.max_response_bytes: not a size (in " + file + " line 2)",
+                located.locate("proxy.max_response_bytes: not a size"));
+        assertEquals("proxy.endpoints.a.auth_tokn: unknown key (in " + file + " line 3)",
+                located.locate("proxy.endpoints.a.auth_tokn: unknown key"));
+        assertEquals("proxy.endpoints.b: no such endpoint", located.locate("proxy.endpoints.b: no such endpoint"));
+        assertEquals("queue.redis.url: elsewhere", located.locate("queue.redis.url: elsewhere"));
+        assertEquals("proxy.timeout: x (in a.conf line 1)", located.locate("proxy.timeout: x (in a.conf line 1)"));
     }
 
     @Test

@@ -29,6 +29,11 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aRequestedDelayIsCappedByTheMaximum() {
+        assertEquals(Duration.ofSeconds(60), policy.delayAfter(1, Duration.ofHours(2)));
+    }
+
+    @Test
     void maxRetriesCountsRetriesAfterTheFirstAttempt() {
         assertTrue(policy.mayRetry(1));
         assertTrue(policy.mayRetry(3));
