@@ -308,6 +308,28 @@ class ListenerHardeningIT {
         }
     }
 
+    @Test
+    void traceContextIsAlwaysCarriedAndAStarForwardsAllButHopByHop() throws Exception {
+        try (Server plain = ServerIT.start(home.resolve("trace"), Command.LISTENER, "queue.type=memory");
+             Server all = ServerIT.start(home.resolve("star"), Command.LISTENER, "queue.type=memory",
+                     "proxy.forward_headers=[\"*\"]")) {
+            String parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+            TestHttp plainClient = new TestHttp(plain.address().getPort());
+            TestHttp.Reply traced = plainClient.send(plainClient.post("/api/v1/submit", "{\"payload\": 1}")
+                    .header("traceparent", parent).header("tracestate", "v=1").header("X-Other", "no"));
+            assertEquals(Map.of("traceparent", parent, "tracestate", "v=1"), headersOf(traced));
+
+            TestHttp allClient = new TestHttp(all.address().getPort());
+            TestHttp.Reply star = allClient.send(allClient.post("/api/v1/submit", "{\"payload\": 1}")
+                    .header("X-Other", "yes").header("Keep-Alive", "timeout=5"));
+            Map<String, String> headers = headersOf(star);
+            assertEquals("yes", headers.get("x-other"));
+            assertFalse(headers.containsKey("keep-alive"), headers.toString());
+            assertFalse(headers.containsKey("content-length"), headers.toString());
+            assertFalse(headers.containsKey("host"), headers.toString());
+        }
+    }
+
     private static Map<String, String> headersOf(TestHttp.Reply submitted) {
         Message message = MemoryPlugin.published(submitted.json().get("correlation_id").asText());
         assertNotNull(message);

@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a {@code POST /api/v1/submit} request into a {@link Submission}, or a {@link Problem} naming the bad
- * field. Forwarded headers are those listed in {@code proxy.forward_headers}, never hop-by-hop ones and never
- * the header that carried the caller's OpenHQM API key. Metadata fields OpenHQM does not define become the
+ * field. Forwarded headers are those listed in {@code proxy.forward_headers} ({@code "*"}: all) and the W3C trace
+ * context, never hop-by-hop ones and never the header that carried the caller's OpenHQM API key. Metadata fields OpenHQM does not define become the
  * message's attributes (name → the value's JSON text), within {@value #MAX_ATTRIBUTES} fields and
  * {@value #MAX_ATTRIBUTE_BYTES} bytes.
  */
@@ -36,6 +36,8 @@ final class SubmitRequestParser {
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
             "content-length");
+    /** W3C trace context: always carried, so a trace continues through the queue to the endpoint. */
+    private static final Set<String> TRACE_CONTEXT = Set.of("traceparent", "tracestate");
     private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method",
             "partition_key");
     private static final int MAX_PARTITION_KEY = 256;
@@ -233,12 +235,11 @@ final class SubmitRequestParser {
 
     private Map<String, String> forwarded(HttpServerExchange exchange, String credentialHeader) {
         Map<String, String> headers = new HashMap<>();
-        if (forwardHeaders.isEmpty()) {
-            return headers;
-        }
+        boolean all = forwardHeaders.contains("*");
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
-            if (forwardHeaders.contains(name) && !HOP_BY_HOP.contains(name) && !name.equals(credentialHeader)) {
+            boolean carried = TRACE_CONTEXT.contains(name) || all || forwardHeaders.contains(name);
+            if (carried && !HOP_BY_HOP.contains(name) && !name.equals(credentialHeader)) {
                 headers.put(name, String.join(", ", values));
             }
         }

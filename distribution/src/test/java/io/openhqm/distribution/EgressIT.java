@@ -1,0 +1,141 @@
+package io.openhqm.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Queue → HTTP through a real {@code bin/hqm-server} on the embedded queue and a real backend on 127.0.0.1: the
+ * seed's full proxy (Pattern 3) with its configuration as written, retries through the queue, and failures.
+ */
+class EgressIT {
+    private static final String TOKEN = "tok-s3cr3t-123";
+
+    @TempDir
+    Path work;
+    Installation installation;
+    Backend backend;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        installation = Installation.copyTo(work.resolve("home"));
+        backend = Backend.start();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        installation.stop();
+        backend.close();
+    }
+
+    @Test
+    void seedPattern3ForwardsWithTheEndpointsAuthRetriesAndFailsFastOn4xx() throws Exception {
+        Path config = Files.writeString(work.resolve("settings.yaml"), """
+                # HTTP → Queue → HTTP (full proxy mode), as in the seed
+                proxy:
+                  enabled: true
+                  default_endpoint: "my-backend"
+
+                  endpoints:
+                    my-backend:
+                      url: "%s"
+                      method: "POST"
+                      timeout: 300
+                      auth_type: "bearer"
+                      auth_token: "${API_TOKEN}"
+                    flaky:
+                      url: "%s"
+                    strict:
+                      url: "%s"
+
+                worker:
+                  count: 10
+                  retry_delay_base: 300ms
+                """.formatted(backend.url("/process"), backend.url("/flaky"), backend.url("/strict")));
+        AtomicInteger flakyCalls = new AtomicInteger();
+        backend.answer(r -> switch (r.path()) {
+            case "/flaky" -> switch (flakyCalls.incrementAndGet()) {
+                case 1 -> Backend.Answer.json(503, "{\"busy\":1}");
+                case 2 -> new Backend.Answer(503, Map.of("Retry-After", "2"), new byte[0]);
+                default -> Backend.Answer.json(200, "{\"done\":true}");
+            };
+            case "/strict" -> Backend.Answer.json(400, "{\"error\":\"bad order\"}");
+            default -> Backend.Answer.json(200, "{\"received\":\"" + r.headers().get("x-correlation-id") + "\"}");
+        });
+        Map<String, String> env = Map.of("API_TOKEN", TOKEN);
+        installation.start(env, "--config", config.toString());
+
+        HttpResponse<String> done = installation.post("/api/v1/submit", "{\"payload\": {\"order\": 42}}",
+                Map.of("Prefer", "wait=10", "Authorization", "Bearer the-clients-own"));
+        assertEquals(200, done.statusCode(), done.body());
+        JsonNode result = RedisDeployment.JSON.readTree(done.body());
+        String id = result.get("correlation_id").asText();
+        assertEquals("COMPLETED", result.get("status").asText());
+        assertEquals(200, result.get("status_code").asInt());
+        assertEquals(id, result.get("result").get("received").asText(), "the backend's JSON is the result");
+        Backend.Request call = backend.await("/process", 1, Duration.ofSeconds(1)).get(0);
+        assertEquals("POST", call.method());
+        assertEquals("Bearer " + TOKEN, call.headers().get("authorization"), "the endpoint's auth, not the client's");
+        assertEquals(id, call.headers().get("x-correlation-id"));
+        assertEquals("{\"order\": 42}", call.text());
+        assertTrue(call.headers().get("content-type").startsWith("application/json"), call.headers().toString());
+
+        String flaky = submit("{\"payload\": {\"n\": 1}, \"metadata\": {\"endpoint\": \"flaky\"}}");
+        JsonNode flakyResult = awaitTerminal(flaky);
+        assertEquals("COMPLETED", flakyResult.get("status").asText(), flakyResult.toString());
+        assertEquals(true, flakyResult.get("result").get("done").asBoolean());
+        assertEquals(3, installation.json("/api/v1/status/" + flaky).get("attempts").asInt());
+        List<Backend.Request> calls = backend.received("/flaky");
+        assertEquals(3, calls.size());
+        Duration first = Duration.between(calls.get(0).at(), calls.get(1).at());
+        Duration second = Duration.between(calls.get(1).at(), calls.get(2).at());
+        assertTrue(first.toMillis() >= 140, "backoff before the first retry: " + first);
+        assertTrue(second.toMillis() >= 1900, "Retry-After: 2 is honoured: " + second);
+
+        String strict = submit("{\"payload\": {\"n\": 2}, \"metadata\": {\"endpoint\": \"strict\"}}");
+        JsonNode failed = awaitTerminal(strict);
+        assertEquals("FAILED", failed.get("status").asText(), failed.toString());
+        assertEquals(400, failed.get("status_code").asInt());
+        assertEquals("bad order", failed.get("result").get("error").asText(), "the backend's answer is kept");
+        assertTrue(failed.get("error").asText().contains("400"), failed.toString());
+        Thread.sleep(1000);
+        assertEquals(1, backend.received("/strict").size(), "a 4xx is not retried");
+
+        Installation.Result check = installation.run(env, "check-config", "--config", config.toString());
+        assertEquals(0, check.status(), check.err());
+        assertFalse((check.out() + check.err()).contains(TOKEN), "check-config never shows the token");
+        assertFalse(installation.log().contains(TOKEN), "the log never shows the token");
+    }
+
+    private String submit(String body) throws Exception {
+        HttpResponse<String> r = installation.post("/api/v1/submit", body);
+        assertEquals(202, r.statusCode(), r.body());
+        return RedisDeployment.JSON.readTree(r.body()).get("correlation_id").asText();
+    }
+
+    private JsonNode awaitTerminal(String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode r = null;
+        while (System.nanoTime() < deadline) {
+            r = installation.json("/api/v1/response/" + id + "?wait=5");
+            String status = r.path("status").asText();
+            if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("TIMEOUT")) {
+                return r;
+            }
+        }
+        throw new AssertionError("not finished in 30 s: " + r);
+    }
+}
