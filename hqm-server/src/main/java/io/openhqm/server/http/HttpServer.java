@@ -59,7 +59,7 @@ public final class HttpServer implements AutoCloseable {
                 }
                 routes.handler().handleRequest(exchange);
             } catch (Exception e) {
-                ApiHandlers.internalError(exchange, e);
+                Answers.internalError(exchange, e);
             }
         });
         this.undertow = Undertow.builder()
@@ -100,9 +100,10 @@ public final class HttpServer implements AutoCloseable {
                                       String version, Supplier<String> metrics, MeterRegistry meters, Clock clock) {
         HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
-        ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()),
-                new ApiKeys(config.auth().apiKeys()), config.maxBodyBytes(), config.maxWait(),
-                new BodyBudget(config.maxBodyBytesInFlight()), server.blocking, server.waits);
+        ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
+        BodyReceiver bodies = new BodyReceiver(config.maxBodyBytes(), new BodyBudget(config.maxBodyBytesInFlight()));
+        ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()), apiKeys,
+                bodies, config.maxWait(), server.blocking, server.waits);
         server.routes.add("POST", "/api/v1/submit", api.submit())
                 .add("GET", "/api/v1/status/{id}", api.status())
                 .add("GET", "/api/v1/response/{id}", api.response());
