@@ -23,8 +23,8 @@ import org.xnio.Options;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Undertow server: the API listener ({@code all} and {@code listener} modes) or, in {@code worker}
- * mode, the management server with health and metrics only. {@link #close()} stops taking requests, answers
+ * The Undertow server: the API listener ({@code all} and {@code listener} modes; with {@code server.mode =
+ * "proxy"} also the transparent proxy on every other path) or, in {@code worker} mode, the management server with health and metrics only. {@link #close()} stops taking requests, answers
  * waiting ones with their current state, lets running ones finish briefly, then stops. Every connection has
  * idle, request-parse and no-request timeouts, so silent clients cannot hold the listener's memory.
  */
@@ -107,6 +107,12 @@ public final class HttpServer implements AutoCloseable {
         server.routes.add("POST", "/api/v1/submit", api.submit())
                 .add("GET", "/api/v1/status/{id}", api.status())
                 .add("GET", "/api/v1/response/{id}", api.response());
+        if (config.mode() == ServerConfig.Mode.PROXY) {
+            TransparentProxy transparent = new TransparentProxy(submissions,
+                    new ProxiedRequestParser(proxy.forwardHeaders()), apiKeys, bodies, config.proxyWait(),
+                    config.maxWait(), server.blocking, server.waits);
+            server.routes.otherPaths(transparent.handler());
+        }
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
