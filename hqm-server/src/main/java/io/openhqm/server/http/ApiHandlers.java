@@ -2,51 +2,37 @@ package io.openhqm.server.http;
 
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.server.ingress.Accepted;
-import io.openhqm.server.ingress.Submission;
 import io.openhqm.server.ingress.Submissions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatch;
-import io.undertow.util.SameThreadExecutor;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The HTTP API: submit, status and response. Handlers never block an IO thread: the body is read
- * asynchronously within the {@link BodyBudget}, a large body is parsed on another thread, the core answers with
- * a stage, and the response is written back on the exchange's IO thread. Waiting requests are answered early
- * when the listener closes ({@link PendingWaits}).
+ * The HTTP API: submit (through {@link SubmitAndWait}), status and response. Handlers never block an IO thread:
+ * the body is read asynchronously within the {@link BodyBudget}, a large body is parsed on another thread, the
+ * core answers with a stage, and the response is written back on the exchange's IO thread. Waiting requests are
+ * answered early when the listener closes ({@link PendingWaits}).
  */
 final class ApiHandlers {
-    private static final Pattern PREFER_WAIT = Pattern.compile("(?:^|[,;\\s])wait\\s*=\\s*(\\d+)",
-            Pattern.CASE_INSENSITIVE);
-    /** Bodies above this are parsed off the IO thread, which serves many connections. */
-    static final int PARSE_ON_IO_THREAD_BYTES = 64 * 1024;
-
     private final Submissions submissions;
     private final SubmitRequestParser parser;
     private final ApiKeys apiKeys;
-    private final BodyReceiver bodies;
+    private final SubmitAndWait flow;
     private final Duration maxWait;
-    private final Executor parsing;
     private final PendingWaits waits;
 
-    ApiHandlers(Submissions submissions, SubmitRequestParser parser, ApiKeys apiKeys, BodyReceiver bodies,
-                Duration maxWait, Executor parsing, PendingWaits waits) {
+    ApiHandlers(Submissions submissions, SubmitRequestParser parser, ApiKeys apiKeys, SubmitAndWait flow,
+                Duration maxWait, PendingWaits waits) {
         this.submissions = submissions;
         this.parser = parser;
         this.apiKeys = apiKeys;
-        this.bodies = bodies;
+        this.flow = flow;
         this.maxWait = maxWait;
-        this.parsing = parsing;
         this.waits = waits;
     }
 
@@ -62,54 +48,13 @@ final class ApiHandlers {
                         "Send the submission as application/json, not " + contentType + ".").send(exchange);
                 return;
             }
-            if (bodies.refuseDeclaredTooLarge(exchange)) {
-                return;
-            }
-            Duration wait;
-            try {
-                wait = preferWait(exchange.getRequestHeaders().getFirst("Prefer"));
-            } catch (NumberFormatException e) {
-                Problem.badRequest("Prefer: wait=N needs a whole number of seconds.").send(exchange);
-                return;
-            }
-            bodies.receive(exchange, body -> exchange.dispatch(
-                    body.size() > PARSE_ON_IO_THREAD_BYTES ? parsing : SameThreadExecutor.INSTANCE,
-                    () -> accept(exchange, body, caller, wait)));
+            Duration asked = Preferences.of(exchange).wait(maxWait);
+            flow.run(exchange, (ex, body) -> parser.parse(ex, body, caller), caller.owner(),
+                    asked == null ? Duration.ZERO : asked, ApiHandlers::answerAccepted);
         };
     }
 
-    private void accept(HttpServerExchange exchange, ReceivedBody body, ApiKeys.Caller caller, Duration wait) {
-        Submission submission;
-        try {
-            submission = parser.parse(exchange, body.bytes(), caller);
-        } catch (InvalidRequest e) {
-            body.release();
-            Answers.onIoThread(exchange, () -> e.problem.send(exchange));
-            return;
-        } catch (RuntimeException e) {
-            body.release();
-            Answers.onIoThread(exchange, () -> Answers.internalError(exchange, e));
-            return;
-        }
-        CompletionStage<Accepted> submitted;
-        try {
-            submitted = submissions.submit(submission);
-        } catch (RuntimeException e) {
-            submitted = CompletableFuture.failedFuture(e);
-        }
-        submitted.whenComplete((accepted, failure) -> body.release());
-        Answers.whenDone(exchange, submitted, (ex, accepted) -> {
-            if (wait.isZero() || accepted.record().status().isTerminal()) {
-                answerAccepted(ex, accepted, accepted.record());
-                return;
-            }
-            String id = accepted.record().correlationId();
-            Answers.whenDone(ex, waits.terminalOrClosing(submissions, id, caller.owner(), wait),
-                    (e2, latest) -> answerAccepted(e2, accepted, latest.orElse(accepted.record())));
-        });
-    }
-
-    private void answerAccepted(HttpServerExchange exchange, Accepted accepted, RequestRecord latest) {
+    private static void answerAccepted(HttpServerExchange exchange, Accepted accepted, RequestRecord latest) {
         String id = latest.correlationId();
         exchange.getResponseHeaders().put(Headers.LOCATION, "/api/v1/response/" + id);
         if (accepted.replayed()) {
@@ -176,18 +121,6 @@ final class ApiHandlers {
 
     private static String pathId(HttpServerExchange exchange) {
         return exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY).getParameters().get("id");
-    }
-
-    private Duration preferWait(String prefer) {
-        if (prefer == null) {
-            return Duration.ZERO;
-        }
-        Matcher matcher = PREFER_WAIT.matcher(prefer);
-        if (!matcher.find()) {
-            return Duration.ZERO;
-        }
-        long seconds = Long.parseLong(matcher.group(1));
-        return Duration.ofSeconds(Math.min(seconds, maxWait.toSeconds()));
     }
 
     private Duration queryWait(HttpServerExchange exchange) {

@@ -102,15 +102,15 @@ public final class HttpServer implements AutoCloseable {
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         BodyReceiver bodies = new BodyReceiver(config.maxBodyBytes(), new BodyBudget(config.maxBodyBytesInFlight()));
+        SubmitAndWait flow = new SubmitAndWait(submissions, bodies, server.blocking, server.waits);
         ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()), apiKeys,
-                bodies, config.maxWait(), server.blocking, server.waits);
+                flow, config.maxWait(), server.waits);
         server.routes.add("POST", "/api/v1/submit", api.submit())
                 .add("GET", "/api/v1/status/{id}", api.status())
                 .add("GET", "/api/v1/response/{id}", api.response());
         if (config.mode() == ServerConfig.Mode.PROXY) {
-            TransparentProxy transparent = new TransparentProxy(submissions,
-                    new ProxiedRequestParser(proxy.forwardHeaders()), apiKeys, bodies, config.proxyWait(),
-                    config.maxWait(), server.blocking, server.waits);
+            TransparentProxy transparent = new TransparentProxy(new ProxiedRequestParser(proxy.forwardHeaders()),
+                    apiKeys, flow, config.proxyWait(), config.maxWait());
             server.routes.otherPaths(transparent.handler());
         }
         server.addManagementRoutes(components, version, metrics, clock);
