@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,6 +138,13 @@ class ProxyModeIT {
         assertEquals("customer-7", message.metadata().partitionKey());
         assertEquals("application/octet-stream", message.contentType());
         assertArrayEquals(bytes("abc"), message.body());
+
+        RawHttp.Answer absolute = new RawHttp(sidecar.address().getPort()).exchange("GET http://legacy.example"
+                + "/orders/7?full=1 HTTP/1.1\r\nHost: legacy.example\r\nX-API-Key: " + KEY + "\r\n\r\n",
+                Duration.ofSeconds(10));
+        assertEquals(200, absolute.status(), absolute.text());
+        assertTrue(absolute.hasHeader("x-echo-path", "/orders/7"), absolute.text());
+        assertTrue(absolute.hasHeader("x-echo-query", "full=1"), absolute.text());
     }
 
     @Test
@@ -231,6 +240,25 @@ class ProxyModeIT {
             assertProblem(full, 429);
             assertEquals("1", header(full, "Retry-After"));
         }
+    }
+
+    @Test
+    void closingAnswersAWaitingProxiedRequestWith202() throws Exception {
+        Server closing = ServerIT.start(home.resolve("closing"), Command.LISTENER, "queue.type=memory",
+                "server.mode=proxy");
+        CompletableFuture<HttpResponse<byte[]>> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send(closing, "GET", "/never-answered", null);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500);
+        closing.close();
+
+        HttpResponse<byte[]> response = waiting.get(5, TimeUnit.SECONDS);
+        assertEquals(202, response.statusCode());
+        assertTrue(header(response, "Location").startsWith("/api/v1/response/"), header(response, "Location"));
     }
 
     @Test
