@@ -25,10 +25,20 @@ public record ServerConfig(
     /**
      * {@code server.*}: the HTTP listener. {@code maxBodyBytesInFlight} bounds the bytes of all request bodies
      * being received and parsed at once ({@code server.max_body_bytes_in_flight}; by default a quarter of the
-     * maximum heap, and never less than {@code maxBodyBytes}).
+     * maximum heap, and never less than {@code maxBodyBytes}). {@code mode} is {@code server.mode};
+     * {@code proxyWait} is {@code server.proxy_wait}, how long a proxied request waits for its response.
      */
     public record Server(String host, int port, long maxBodyBytes, Duration maxWait, Auth auth, Duration idleTimeout,
-                         Duration requestParseTimeout, Duration noRequestTimeout, long maxBodyBytesInFlight) {
+                         Duration requestParseTimeout, Duration noRequestTimeout, long maxBodyBytesInFlight,
+                         Mode mode, Duration proxyWait) {
+    }
+
+    /** {@code server.mode}: what the listener does with a request outside the reserved paths. */
+    public enum Mode {
+        /** Answers 404: only the OpenHQM API is served. */
+        API,
+        /** Queues it as it is and answers with the backend's response (the transparent sidecar). */
+        PROXY
     }
 
     /** {@code server.auth.*}: optional ingress API keys; empty list = no authentication. */

@@ -34,6 +34,7 @@ final class ServerConfigReader {
     static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     static final List<String> LOG_FORMATS = List.of("json", "text");
+    static final List<String> SERVER_MODES = List.of("api", "proxy");
 
     private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -80,6 +81,14 @@ final class ServerConfigReader {
         Duration parseTimeout = duration("server.request_parse_timeout", true);
         Duration noRequestTimeout = duration("server.no_request_timeout", true);
         Long inFlight = bodyBytesInFlight(maxBody);
+        String mode = oneOf("server.mode", SERVER_MODES, false);
+        Duration proxyWait = duration("server.proxy_wait", false);
+        if ("proxy".equals(mode) && proxyWait != null && idleTimeout != null
+                && idleTimeout.compareTo(proxyWait) <= 0) {
+            problems.add("server.proxy_wait: must be shorter than server.idle_timeout (" + describe(proxyWait)
+                    + " >= " + describe(idleTimeout) + "), or a waiting request would lose its connection"
+                    + Values.origin(value("server.proxy_wait")));
+        }
         if (apiKeys != null && apiKeys.stream().anyMatch(String::isBlank)) {
             problems.add("server.auth.api_keys: an API key is empty; remove it or give it a value");
         }
@@ -161,7 +170,8 @@ final class ServerConfigReader {
 
         ServerConfig sc = new ServerConfig(
                 new ServerConfig.Server(host, port.intValue(), maxBody, maxWait, new ServerConfig.Auth(apiKeys),
-                        idleTimeout, parseTimeout, noRequestTimeout, inFlight),
+                        idleTimeout, parseTimeout, noRequestTimeout, inFlight,
+                        ServerConfig.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), proxyWait),
                 new ServerConfig.Management(mgmtHost, mgmtPort.intValue()),
                 new ServerConfig.QueueSection(queueType, requestQueue, dlq, maxDepth,
                         block(normalized, "queue", queueType)),

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Ingress authentication by API key ({@code server.auth.api_keys}). A request presents its key in
@@ -59,6 +60,17 @@ final class ApiKeys {
             throw new SecurityException("The API key is not valid.");
         }
         return new Caller(HexFormat.of().formatHex(presented, 0, 16), header);
+    }
+
+    /** The caller, or {@code null} after answering 401 when the key is missing or unknown. */
+    Caller authenticate(HttpServerExchange exchange) {
+        try {
+            return caller(exchange);
+        } catch (SecurityException e) {
+            Problem.of(401, "unauthorized", "Unauthorized", e.getMessage())
+                    .send(exchange, Map.of("WWW-Authenticate", "Bearer"));
+            return null;
+        }
     }
 
     static byte[] digest(String value) {

@@ -23,8 +23,8 @@ import org.xnio.Options;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Undertow server: the API listener ({@code all} and {@code listener} modes) or, in {@code worker}
- * mode, the management server with health and metrics only. {@link #close()} stops taking requests, answers
+ * The Undertow server: the API listener ({@code all} and {@code listener} modes; with {@code server.mode =
+ * "proxy"} also the transparent proxy on every other path) or, in {@code worker} mode, the management server with health and metrics only. {@link #close()} stops taking requests, answers
  * waiting ones with their current state, lets running ones finish briefly, then stops. Every connection has
  * idle, request-parse and no-request timeouts, so silent clients cannot hold the listener's memory.
  */
@@ -59,7 +59,7 @@ public final class HttpServer implements AutoCloseable {
                 }
                 routes.handler().handleRequest(exchange);
             } catch (Exception e) {
-                ApiHandlers.internalError(exchange, e);
+                Answers.internalError(exchange, e);
             }
         });
         this.undertow = Undertow.builder()
@@ -100,12 +100,19 @@ public final class HttpServer implements AutoCloseable {
                                       String version, Supplier<String> metrics, MeterRegistry meters, Clock clock) {
         HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
-        ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()),
-                new ApiKeys(config.auth().apiKeys()), config.maxBodyBytes(), config.maxWait(),
-                new BodyBudget(config.maxBodyBytesInFlight()), server.blocking, server.waits);
+        ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
+        BodyReceiver bodies = new BodyReceiver(config.maxBodyBytes(), new BodyBudget(config.maxBodyBytesInFlight()));
+        SubmitAndWait flow = new SubmitAndWait(submissions, bodies, server.blocking, server.waits);
+        ApiHandlers api = new ApiHandlers(submissions, new SubmitRequestParser(proxy.forwardHeaders()), apiKeys,
+                flow, config.maxWait(), server.waits);
         server.routes.add("POST", "/api/v1/submit", api.submit())
                 .add("GET", "/api/v1/status/{id}", api.status())
                 .add("GET", "/api/v1/response/{id}", api.response());
+        if (config.mode() == ServerConfig.Mode.PROXY) {
+            TransparentProxy transparent = new TransparentProxy(new ProxiedRequestParser(proxy.forwardHeaders()),
+                    apiKeys, flow, config.proxyWait(), config.maxWait());
+            server.routes.otherPaths(transparent.handler());
+        }
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }

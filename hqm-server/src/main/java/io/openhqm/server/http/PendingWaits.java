@@ -1,5 +1,9 @@
 package io.openhqm.server.http;
 
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.server.ingress.Submissions;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -14,6 +18,18 @@ import java.util.function.Supplier;
 final class PendingWaits {
     private final Set<Runnable> answerNow = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+
+    /**
+     * The record of {@code id} once terminal, or as it is when {@code wait} ends or the listener closes; at once
+     * for a zero wait.
+     */
+    CompletionStage<Optional<RequestRecord>> terminalOrClosing(Submissions submissions, String id, String owner,
+                                                               Duration wait) {
+        if (wait.isZero()) {
+            return submissions.status(id, owner);
+        }
+        return untilClosing(submissions.awaitTerminal(id, owner, wait), () -> submissions.status(id, owner));
+    }
 
     /**
      * {@code waiting}, or {@code current} as soon as the listener closes, whichever comes first.

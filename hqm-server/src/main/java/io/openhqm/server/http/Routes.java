@@ -7,15 +7,19 @@ import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatcher;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The listener's routes, each counted by {@link RouteMetrics}. A path that matches a route but not with this
  * method gets 405 with {@code Allow}; a method HTTP does not define, on any other path, gets 501; anything else
- * unknown gets 404.
+ * unknown gets 404, unless {@link #otherPaths} hands the paths outside the {@link #isReserved reserved} ones to
+ * the transparent proxy.
  */
 final class Routes {
+    /** Paths of this server, never proxied: each prefix itself and everything below it. */
+    static final List<String> RESERVED = List.of("/api/v1", "/health", "/metrics", "/console");
     static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
             "TRACE", "PATCH");
 
@@ -38,6 +42,24 @@ final class Routes {
             return methods;
         }).add(method);
         return this;
+    }
+
+    /** Sends requests to paths outside the reserved ones to {@code proxy}, counted under the route "proxy". */
+    Routes otherPaths(HttpHandler proxy) {
+        HttpHandler proxied = metrics.wrap("proxy", proxy);
+        HttpHandler unmatched = metrics.wrap("unmatched", Routes::unmatched);
+        routing.setFallbackHandler(exchange -> (isReserved(exchange.getRequestPath()) ? unmatched : proxied)
+                .handleRequest(exchange));
+        return this;
+    }
+
+    static boolean isReserved(String path) {
+        for (String prefix : RESERVED) {
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     HttpHandler handler() {

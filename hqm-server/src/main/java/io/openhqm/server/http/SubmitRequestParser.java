@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.server.ingress.Submission;
-import io.openhqm.server.ingress.Submissions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import java.io.IOException;
@@ -33,29 +32,14 @@ import java.util.regex.Pattern;
  * {@value #MAX_ATTRIBUTE_BYTES} bytes.
  */
 final class SubmitRequestParser {
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
-            "content-length");
-    /** W3C trace context: always carried, so a trace continues through the queue to the endpoint. */
-    private static final Set<String> TRACE_CONTEXT = Set.of("traceparent", "tracestate");
     private static final Set<String> METADATA = Set.of("priority", "timeout", "endpoint", "method",
             "partition_key");
-    private static final int MAX_PARTITION_KEY = 256;
+    private static final int MAX_PARTITION_KEY = SubmissionHeaders.MAX_PARTITION_KEY;
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
     static final int MAX_ATTRIBUTES = 32;
     static final int MAX_ATTRIBUTE_BYTES = 16 * 1024;
     static final int MAX_ATTRIBUTE_NAME = 128;
-
-    /** A parse failure carrying the problem to answer with. */
-    static final class Invalid extends Exception {
-        final Problem problem;
-
-        Invalid(Problem problem) {
-            super(problem.detail(), null, false, false);
-            this.problem = problem;
-        }
-    }
 
     private final Set<String> forwardHeaders;
 
@@ -63,24 +47,24 @@ final class SubmitRequestParser {
         this.forwardHeaders = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
     }
 
-    Submission parse(HttpServerExchange exchange, byte[] raw, ApiKeys.Caller caller) throws Invalid {
+    Submission parse(HttpServerExchange exchange, byte[] raw, ApiKeys.Caller caller) throws InvalidRequest {
         Fields fields = fields(raw);
         if (fields.payload == null) {
-            throw new Invalid(Problem.invalid("payload", "The field \"payload\" is required."));
+            throw new InvalidRequest(Problem.invalid("payload", "The field \"payload\" is required."));
         }
         Map<String, String> headers = forwarded(exchange, caller.credentialHeader());
         JsonNode given = fields.headers;
         if (given != null && !given.isNull()) {
             if (!given.isObject()) {
-                throw new Invalid(Problem.invalid("headers", "\"headers\" must be an object of strings."));
+                throw new InvalidRequest(Problem.invalid("headers", "\"headers\" must be an object of strings."));
             }
             for (var entry : given.properties()) {
                 if (!entry.getValue().isTextual()) {
-                    throw new Invalid(Problem.invalid("headers." + entry.getKey(),
+                    throw new InvalidRequest(Problem.invalid("headers." + entry.getKey(),
                             "Header values must be strings."));
                 }
                 String name = entry.getKey().toLowerCase(Locale.ROOT);
-                if (!HOP_BY_HOP.contains(name)) {
+                if (!HopByHopHeaders.contains(name)) {
                     headers.put(name, entry.getValue().textValue());
                 }
             }
@@ -94,7 +78,7 @@ final class SubmitRequestParser {
         Map<String, String> attributes = Map.of();
         if (metadata != null && !metadata.isNull()) {
             if (!metadata.isObject()) {
-                throw new Invalid(Problem.invalid("metadata", "\"metadata\" must be an object."));
+                throw new InvalidRequest(Problem.invalid("metadata", "\"metadata\" must be an object."));
             }
             attributes = attributes(metadata);
             priority = priority(metadata.get("priority"));
@@ -103,34 +87,25 @@ final class SubmitRequestParser {
             method = text(metadata.get("method"), "metadata.method");
             partitionKey = text(metadata.get("partition_key"), "metadata.partition_key");
             if (partitionKey != null && partitionKey.length() > MAX_PARTITION_KEY) {
-                throw new Invalid(Problem.invalid("metadata.partition_key", "metadata.partition_key must be at most "
+                throw new InvalidRequest(Problem.invalid("metadata.partition_key", "metadata.partition_key must be at most "
                         + MAX_PARTITION_KEY + " characters."));
             }
             if (method != null) {
                 method = method.toUpperCase(Locale.ROOT);
                 if (!METHOD.matcher(method).matches()) {
-                    throw new Invalid(Problem.invalid("metadata.method", "\"" + method + "\" is not an HTTP method."));
+                    throw new InvalidRequest(Problem.invalid("metadata.method", "\"" + method + "\" is not an HTTP method."));
                 }
             }
         }
-        String requestedId = exchange.getRequestHeaders().getFirst("X-Correlation-ID");
-        if (requestedId != null && !Submissions.isWellFormedId(requestedId)) {
-            throw new Invalid(new Problem(400, "bad-request", "Bad request", "X-Correlation-ID must be 1-128"
-                    + " characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit.",
-                    "X-Correlation-ID"));
-        }
-        String idempotencyKey = exchange.getRequestHeaders().getFirst("Idempotency-Key");
-        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
-            throw new Invalid(new Problem(400, "bad-request", "Bad request",
-                    "Idempotency-Key must be 1-255 characters.", "Idempotency-Key"));
-        }
+        String requestedId = SubmissionHeaders.requestedId(exchange);
+        String idempotencyKey = SubmissionHeaders.idempotencyKey(exchange);
         byte[] body = fields.payload;
         String fingerprint = idempotencyKey == null ? null : HexFormat.of().formatHex(ApiKeys.digest(raw));
         return new Submission(body, "application/json", headers, endpoint, method, null, null, priority, timeout,
                 partitionKey, requestedId, idempotencyKey, caller.owner(), fingerprint, attributes);
     }
 
-    private static Map<String, String> attributes(JsonNode metadata) throws Invalid {
+    private static Map<String, String> attributes(JsonNode metadata) throws InvalidRequest {
         Map<String, String> attributes = new LinkedHashMap<>();
         int bytes = 0;
         for (var entry : metadata.properties()) {
@@ -140,22 +115,22 @@ final class SubmitRequestParser {
             }
             String field = "metadata." + name;
             if (name.isEmpty() || name.length() > MAX_ATTRIBUTE_NAME) {
-                throw new Invalid(Problem.invalid(field, "Metadata field names must be 1-" + MAX_ATTRIBUTE_NAME
+                throw new InvalidRequest(Problem.invalid(field, "Metadata field names must be 1-" + MAX_ATTRIBUTE_NAME
                         + " characters long."));
             }
             if (attributes.size() == MAX_ATTRIBUTES) {
-                throw new Invalid(Problem.invalid(field, "metadata has more than " + MAX_ATTRIBUTES
+                throw new InvalidRequest(Problem.invalid(field, "metadata has more than " + MAX_ATTRIBUTES
                         + " fields besides priority, timeout, endpoint, method and partition_key."));
             }
             String json;
             try {
                 json = Json.MAPPER.writeValueAsString(entry.getValue());
             } catch (JsonProcessingException e) {
-                throw new Invalid(Problem.invalid(field, "The value of " + field + " cannot be stored."));
+                throw new InvalidRequest(Problem.invalid(field, "The value of " + field + " cannot be stored."));
             }
             bytes += name.getBytes(StandardCharsets.UTF_8).length + json.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_ATTRIBUTE_BYTES) {
-                throw new Invalid(Problem.invalid(field, "metadata fields besides priority, timeout, endpoint, method"
+                throw new InvalidRequest(Problem.invalid(field, "metadata fields besides priority, timeout, endpoint, method"
                         + " and partition_key may hold at most " + MAX_ATTRIBUTE_BYTES + " bytes of JSON in all."));
             }
             attributes.put(name, json);
@@ -171,13 +146,13 @@ final class SubmitRequestParser {
      * Reads the body with a streaming parser: an object or array {@code payload} is sliced out of the raw bytes
      * as sent, without building a tree of it and writing it again.
      */
-    private static Fields fields(byte[] raw) throws Invalid {
+    private static Fields fields(byte[] raw) throws InvalidRequest {
         byte[] payload = null;
         JsonNode headers = null;
         JsonNode metadata = null;
         try (JsonParser parser = Json.MAPPER.createParser(raw)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new Invalid(Problem.badRequest(
+                throw new InvalidRequest(Problem.badRequest(
                         "The body must be a JSON object like {\"payload\": {...}, \"metadata\": {...}}."));
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -187,21 +162,21 @@ final class SubmitRequestParser {
                     case "payload" -> payload = payload(parser, value, raw);
                     case "headers" -> headers = parser.readValueAsTree();
                     case "metadata" -> metadata = parser.readValueAsTree();
-                    default -> throw new Invalid(Problem.invalid(name, "Unknown field \"" + name
+                    default -> throw new InvalidRequest(Problem.invalid(name, "Unknown field \"" + name
                             + "\"; the body accepts payload, headers and metadata."));
                 }
             }
             if (parser.nextToken() != null) {
-                throw new Invalid(Problem.badRequest("The body has content after its JSON object."));
+                throw new InvalidRequest(Problem.badRequest("The body has content after its JSON object."));
             }
         } catch (StreamConstraintsException e) {
-            throw new Invalid(Problem.badRequest(beyondLimits(e)));
+            throw new InvalidRequest(Problem.badRequest(beyondLimits(e)));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new Invalid(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
+            throw new InvalidRequest(Problem.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
                     + (at == null ? "." : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ").")));
         } catch (IOException e) {
-            throw new Invalid(Problem.badRequest("The body could not be read."));
+            throw new InvalidRequest(Problem.badRequest("The body could not be read."));
         }
         return new Fields(payload, headers, metadata);
     }
@@ -238,44 +213,44 @@ final class SubmitRequestParser {
         boolean all = forwardHeaders.contains("*");
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
-            boolean carried = TRACE_CONTEXT.contains(name) || all || forwardHeaders.contains(name);
-            if (carried && !HOP_BY_HOP.contains(name) && !name.equals(credentialHeader)) {
+            boolean carried = SubmissionHeaders.TRACE_CONTEXT.contains(name) || all || forwardHeaders.contains(name);
+            if (carried && !HopByHopHeaders.contains(name) && !name.equals(credentialHeader)) {
                 headers.put(name, String.join(", ", values));
             }
         }
         return headers;
     }
 
-    private static int priority(JsonNode node) throws Invalid {
+    private static int priority(JsonNode node) throws InvalidRequest {
         if (node == null || node.isNull()) {
             return 0;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asLong() < MessageMetadata.MIN_PRIORITY
                 || node.asLong() > MessageMetadata.MAX_PRIORITY) {
-            throw new Invalid(Problem.invalid("metadata.priority",
+            throw new InvalidRequest(Problem.invalid("metadata.priority",
                     "metadata.priority must be a whole number from 0 to 9, was " + node + "."));
         }
         return node.asInt();
     }
 
-    private static Duration timeout(JsonNode node) throws Invalid {
+    private static Duration timeout(JsonNode node) throws InvalidRequest {
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > MAX_TIMEOUT_SECONDS) {
-            throw new Invalid(Problem.invalid("metadata.timeout",
+            throw new InvalidRequest(Problem.invalid("metadata.timeout",
                     "metadata.timeout must be a number of seconds greater than 0 and at most " + MAX_TIMEOUT_SECONDS
                             + ", was " + node + "."));
         }
         return Duration.ofMillis(Math.round(node.asDouble() * 1000));
     }
 
-    private static String text(JsonNode node, String field) throws Invalid {
+    private static String text(JsonNode node, String field) throws InvalidRequest {
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isTextual() || node.textValue().isBlank()) {
-            throw new Invalid(Problem.invalid(field, field + " must be a non-empty string, was " + node + "."));
+            throw new InvalidRequest(Problem.invalid(field, field + " must be a non-empty string, was " + node + "."));
         }
         return node.textValue();
     }

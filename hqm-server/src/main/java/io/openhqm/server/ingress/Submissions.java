@@ -241,6 +241,10 @@ public final class Submissions {
                 "The correlation id " + id + " is already in use; send another X-Correlation-ID or none.");
     }
 
+    /**
+     * A named endpoint must be configured and allow the method. A transparent proxy's request (it has a path)
+     * keeps its client's method: it goes to the default endpoint's base URL as it came.
+     */
     private void checkRoute(Submission submission) {
         if (submission.endpoint() != null) {
             Set<String> methods = endpoints.methods().get(submission.endpoint());
@@ -250,7 +254,7 @@ public final class Submissions {
                                 + endpoints.names() + ".");
             }
             checkMethod(submission.endpoint(), methods, submission.method());
-        } else if (submission.method() != null) {
+        } else if (submission.method() != null && submission.path() == null) {
             String fallback = endpoints.defaultEndpoint();
             if (fallback == null || !endpoints.methods().containsKey(fallback)) {
                 throw new SubmissionRejected(SubmissionRejected.Reason.INVALID, "metadata.method",

@@ -199,6 +199,20 @@ class ConfigValidationTest {
     }
 
     @Test
+    void serverModeAndProxyWait() {
+        ServerConfig c = load(conf("server { mode = PROXY, proxy_wait = 5s }\n"));
+        assertEquals(ServerConfig.Mode.PROXY, c.server().mode());
+        assertEquals(Duration.ofSeconds(5), c.server().proxyWait());
+        assertEquals(ServerConfig.Mode.API, load(conf("server.proxy_wait = 0\n")).server().mode());
+
+        assertEquals(List.of("server.mode: must be one of api, proxy, got \"sidecar\" (in " + file() + " line 1)",
+                "server.proxy_wait: must be zero or more, got -1s (in " + file() + " line 2)"),
+                problems(conf("server.mode = sidecar\nserver.proxy_wait = -1s\n")));
+        assertStartsWith(problem(conf("server { mode = proxy, idle_timeout = 90s, max_wait = 10s, proxy_wait = 2m }")),
+                "server.proxy_wait: must be shorter than server.idle_timeout (120s >= 90s)");
+    }
+
+    @Test
     void resultsTypeAndPluginsDir() {
         ServerConfig c = load(conf("""
                 queue.type = kafka

@@ -115,8 +115,8 @@ class MaskedRenderingTest {
                 "server", "worker"), top);
         assertContains(text, "server {\n  auth {\n    api_keys = []\n  }\n  host = \"0.0.0.0\"\n"
                 + "  idle_timeout = \"75s\"\n  max_body_bytes = 10485760\n  max_body_bytes_in_flight = null\n"
-                + "  max_wait = \"60s\"\n  no_request_timeout = \"60s\"\n  port = 8000\n"
-                + "  request_parse_timeout = \"10s\"\n}\n", "processors = {}\n",
+                + "  max_wait = \"60s\"\n  mode = \"api\"\n  no_request_timeout = \"60s\"\n  port = 8000\n"
+                + "  proxy_wait = \"30s\"\n  request_parse_timeout = \"10s\"\n}\n", "processors = {}\n",
                 "  default_endpoint = null\n");
     }
 

@@ -107,6 +107,21 @@ class SubmissionsTest {
     }
 
     @Test
+    void aProxiedRequestKeepsItsMethodWhileASubmissionMayNotNameOneWithoutAnEndpoint() {
+        Submissions submissions = submissions();
+        Submission proxied = new Submission(new byte[0], "application/octet-stream", Map.of(), null, "PROPFIND",
+                "/files/a", "depth=1", 0, null, null, null, null, null, null, Map.of());
+        accept(submissions, proxied);
+        assertEquals("PROPFIND", queue.published.getFirst().metadata().method());
+        assertEquals("/files/a", queue.published.getFirst().metadata().path());
+        assertEquals("depth=1", queue.published.getFirst().metadata().query());
+
+        Submission submitted = new Submission(new byte[0], "application/json", Map.of(), null, "GET", null, null, 0,
+                null, null, null, null, null, null, Map.of());
+        assertEquals(SubmissionRejected.Reason.INVALID, refusal(submissions, submitted));
+    }
+
+    @Test
     void theOwnerAttributesAndPartitionKeyTravelWithTheMessage() {
         Accepted accepted = accept(submissions(), submission("a", null, null, "{}"));
 
