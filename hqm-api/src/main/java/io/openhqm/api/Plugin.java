@@ -31,7 +31,8 @@ public interface Plugin {
      * {@code EgressFactory} moved to their own package {@code io.openhqm.api.egress} (before any egress plugin
      * existed, so no plugin is affected); the short factories of {@code Outcome} and {@code Reply};
      * {@code Processor.processBatch} and {@code BatchItem}; {@code Delivery.orderingKey} and
-     * {@code Delivery.ack(RequestRecord, ResultStore)}.
+     * {@code Delivery.ack(RequestRecord, ResultStore)}; {@code PluginContext.shared}, resources a plugin's adapters
+     * share, closed by the server after them (replacing the plugins' static registries).
      */
     String SPI_VERSION = "1.1";
 

@@ -218,7 +218,6 @@ final class EmbeddedQueue implements Queue {
         inFlight.clear();
         database.messages().signalAll();
         database.closeQueue(name);
-        database.release();
     }
 
     boolean isClosed() {

@@ -1,5 +1,6 @@
 package io.openhqm.plugin.embedded;
 
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static io.openhqm.plugin.embedded.Fixtures.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +13,7 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,8 +40,9 @@ class SchemaMigrationTest {
     void aDatabaseOfSchemaVersion1OpensWithItsRowsAndTakesOwnersAndAttributes() throws Exception {
         writeVersion1Database();
 
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c");
-             EmbeddedResultStore store = store(home, "a", Duration.ofHours(1))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c");
+             EmbeddedResultStore store = store(process, Duration.ofHours(1))) {
             assertEquals(Schema.VERSION, userVersion());
             assertEquals(1, queue.depth());
 
@@ -80,8 +83,11 @@ class SchemaMigrationTest {
     @Test
     void aMigratedDatabaseOpensAgainUnchanged() throws Exception {
         writeVersion1Database();
-        queue(home, "a").close();
-        try (EmbeddedQueue queue = queue(home, "a")) {
+        try (TestPluginContext first = process(home, "a")) {
+            queue(first).close();
+        }
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process)) {
             assertEquals(Schema.VERSION, userVersion());
             assertEquals(1, queue.depth());
         }

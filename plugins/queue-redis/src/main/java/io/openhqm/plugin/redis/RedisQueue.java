@@ -289,6 +289,5 @@ final class RedisQueue implements Queue {
         for (RedisConsumer consumer : List.copyOf(consumers)) {
             consumer.close();
         }
-        backend.release();
     }
 }

@@ -63,11 +63,23 @@ class RedisQueueIT {
         }
     }
 
+    /** A simulated server process: its adapters share one connection, closed after them. */
+    private TestPluginContext process() {
+        TestPluginContext process = new TestPluginContext("test-host");
+        open.add(process);
+        return process;
+    }
+
+    /** A queue in a process of its own. */
     private RedisQueue queue(String consumerName, Object... extra) {
-        List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
+        return queue(process(), redis.url(), consumerName, extra);
+    }
+
+    private RedisQueue queue(TestPluginContext process, String url, String consumerName, Object... extra) {
+        List<Object> kv = new ArrayList<>(List.of("url", url, "consumer_name", consumerName));
         kv.addAll(List.of(extra));
         RedisQueue queue = (RedisQueue) new RedisQueueFactory()
-                .create(MapPluginConfig.of("queue.redis", kv.toArray()), SETTINGS, new TestPluginContext("test-host"));
+                .create(MapPluginConfig.of("queue.redis", kv.toArray()), SETTINGS, process);
         open.add(queue);
         return queue;
     }
@@ -94,9 +106,11 @@ class RedisQueueIT {
 
     @Test
     void theOutcomeIsStoredAndTheEntryAcknowledgedInOneStepWithThePluginsOwnStore() throws Exception {
-        RedisQueue queue = queue("a");
-        RedisResultStore store = new RedisResultStore(RedisBackend.acquire(queue.config), Duration.ofMinutes(5));
+        TestPluginContext process = process();
+        RedisQueue queue = queue(process, redis.url(), "a");
+        RedisResultStore store = new RedisResultStore(RedisBackend.of(queue.config, process), Duration.ofMinutes(5));
         open.add(store);
+        assertTrue(store.sharesBackendWith(queue));
         queue.publish(message("done-1", "{}")).toCompletableFuture().join();
         Delivery delivery = pollUntil(consumer(queue), 1, Duration.ofSeconds(5)).get(0);
         Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -307,9 +321,7 @@ class RedisQueueIT {
     @Test
     void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(
-                    MapPluginConfig.of("queue.redis", "url", own.url(), "consumer_name", "c"), SETTINGS, new TestPluginContext("h"));
-            open.add(queue);
+            RedisQueue queue = queue(process(), own.url(), "c");
             QueueConsumer consumer = consumer(queue);
             queue.publish(message("in-flight", "{}")).toCompletableFuture().join();
             Delivery inFlight = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
@@ -565,9 +577,7 @@ class RedisQueueIT {
     @Test
     void aWorkerWhoseSettleFailedDoesNotTakeTheEntryBackFromTheOneThatReclaimedIt() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
-                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
-            open.add(stalled);
+            RedisQueue stalled = queue(process(), own.url(), "a", "visibility_timeout", "1s");
             QueueConsumer first = consumer(stalled);
             stalled.publish(message("m", "{}")).toCompletableFuture().join();
             Delivery held = pollUntil(first, 1, Duration.ofSeconds(5)).get(0);
@@ -576,9 +586,7 @@ class RedisQueueIT {
             own.restart();
             waitFor(() -> stalled.health().healthy() ? true : null, Duration.ofSeconds(10));
 
-            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
-                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
-            open.add(other);
+            RedisQueue other = queue(process(), own.url(), "b", "visibility_timeout", "1s");
             QueueConsumer taker = consumer(other);
             List<Delivery> taken = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -607,10 +615,12 @@ class RedisQueueIT {
     }
 
     @Test
-    void closingLeavesNoThreadBehind() throws Exception {
-        RedisQueue queue = queue("t");
-        var store = new RedisResultStoreFactory().create(MapPluginConfig.of("queue.redis", "url", redis.url(), "consumer_name", "t"),
-                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestPluginContext("h"));
+    void closingTheAdaptersAndThenTheProcessLeavesNoThreadBehind() throws Exception {
+        TestPluginContext process = new TestPluginContext("h");
+        var config = MapPluginConfig.of("queue.redis", "url", redis.url(), "consumer_name", "t");
+        RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(config, SETTINGS, process);
+        var store = new RedisResultStoreFactory().create(config,
+                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), process);
         store.awaitTerminal("nobody", Duration.ofMillis(100)).toCompletableFuture().join();
         QueueConsumer consumer = queue.consumer("workers");
         consumer.poll(1, Duration.ofMillis(50));
@@ -618,7 +628,7 @@ class RedisQueueIT {
         consumer.close();
         store.close();
         queue.close();
-        open.remove(queue);
+        process.close();
         waitFor(() -> pluginThreads() == 0 ? true : null, Duration.ofSeconds(5));
     }
 
