@@ -18,6 +18,7 @@ import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.result.RequestRecord;
@@ -310,9 +311,11 @@ class EmbeddedQueueTest {
     }
 
     @Test
-    void deadLetterMovesTheMessageWithReasonAndHistory() throws Exception {
+    void deadLetterMovesTheMessageWithReasonAndHistoryAndTheBrowserListsNewestFirst() throws Exception {
         try (TestPluginContext process = process(home, "a");
              EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowser browser = queue.deadLetterBrowser().orElseThrow();
+            assertEquals(List.of(), browser.newest(10));
             Message first = message("first");
             Message second = message("second");
             queue.publish(first).toCompletableFuture().join();
@@ -323,27 +326,30 @@ class EmbeddedQueueTest {
             d.deadLetter("max retries exceeded");
 
             assertEquals(0, queue.depth());
-            assertEquals(1, queue.deadLetterCount());
+            assertEquals(1, browser.count());
             assertEquals(List.of(), consumer.poll(1, Duration.ofMillis(50)));
 
             queue.publish(second).toCompletableFuture().join();
             consumer.poll(1, SECOND).getFirst().deadLetter("400 Bad Request");
-            assertEquals(2, queue.deadLetterCount());
+            assertEquals(2, browser.count());
 
-            List<DeadLetter> letters = queue.deadLetters(10);
+            List<DeadLetter> letters = browser.newest(10);
             assertEquals(2, letters.size());
-            DeadLetter a = letters.get(0);
+            DeadLetter a = letters.get(1);
             assertEquals(first, a.message());
             assertEquals("max retries exceeded", a.reason());
             assertEquals(1, a.history().size());
             assertEquals("timeout after 30 s", a.history().getFirst().error());
             assertEquals(1, a.history().getFirst().attempt());
             assertFalse(a.deadLetteredAt().isBefore(before.minusMillis(1)));
-            DeadLetter b = letters.get(1);
+            DeadLetter b = letters.get(0);
             assertEquals(second, b.message());
             assertEquals("400 Bad Request", b.reason());
             assertEquals(List.of(), b.history());
-            assertEquals(List.of(a), queue.deadLetters(1));
+            assertEquals(List.of(b), browser.newest(1));
+            assertEquals(List.of(), browser.newest(0));
+            assertThrows(IllegalArgumentException.class, () -> browser.newest(-1));
+            assertDeprecatedMethodsReadThroughTheBrowser(queue, List.of(a, b));
         }
     }
 
@@ -360,7 +366,7 @@ class EmbeddedQueueTest {
             assertEquals(message, retried.message());
             retried.deadLetter("max retries exceeded");
 
-            Message dead = queue.deadLetters(1).getFirst().message();
+            Message dead = queue.deadLetterBrowser().orElseThrow().newest(1).getFirst().message();
             assertEquals(message, dead);
             assertEquals("owner-digest", dead.metadata().owner());
             assertEquals(ATTRIBUTES, dead.metadata().attributes());
@@ -605,6 +611,14 @@ class EmbeddedQueueTest {
             t.interrupt();
             assertInstanceOf(InterruptedException.class, outcome.get(5, TimeUnit.SECONDS));
         }
+    }
+
+    /** The SPI 1.0 methods still work, through the browser: the newest ones, oldest of them first. */
+    @SuppressWarnings("removal")
+    private static void assertDeprecatedMethodsReadThroughTheBrowser(EmbeddedQueue queue, List<DeadLetter> all) {
+        assertEquals(all.size(), queue.deadLetterCount());
+        assertEquals(all, queue.deadLetters(10));
+        assertEquals(all.subList(all.size() - 1, all.size()), queue.deadLetters(1));
     }
 
     /** One message polled with {@code wait} on another thread. */

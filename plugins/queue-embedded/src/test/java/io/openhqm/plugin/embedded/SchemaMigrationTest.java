@@ -52,7 +52,7 @@ class SchemaMigrationTest {
                             null, null, Map.of())), old.message());
             old.ack();
 
-            DeadLetter oldDead = queue.deadLetters(10).getFirst();
+            DeadLetter oldDead = queue.deadLetterBrowser().orElseThrow().newest(10).getLast();
             assertEquals("old-dead", oldDead.message().correlationId());
             assertNull(oldDead.message().metadata().owner());
             assertEquals(Map.of(), oldDead.message().metadata().attributes());
@@ -69,9 +69,10 @@ class SchemaMigrationTest {
             Delivery delivery = consumer.poll(1, Duration.ofSeconds(1)).getFirst();
             assertEquals(fresh, delivery.message());
             delivery.deadLetter("rejected");
-            assertEquals(List.of("old-dead", "new-message"),
-                    queue.deadLetters(10).stream().map(d -> d.message().correlationId()).toList());
-            assertEquals(fresh, queue.deadLetters(10).get(1).message());
+            List<DeadLetter> dead = queue.deadLetterBrowser().orElseThrow().newest(10);
+            assertEquals(List.of("new-message", "old-dead"), dead.stream().map(d -> d.message().correlationId())
+                    .toList());
+            assertEquals(fresh, dead.getFirst().message());
 
             RequestRecord record = RequestRecord.pending("new-result", Instant.now(), "owner-2",
                     Map.of("source", "\"web\""));

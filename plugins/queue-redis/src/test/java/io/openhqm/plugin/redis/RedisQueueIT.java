@@ -13,6 +13,7 @@ import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
@@ -88,6 +89,10 @@ class RedisQueueIT {
         QueueConsumer consumer = queue.consumer("workers");
         open.add(consumer);
         return consumer;
+    }
+
+    private static DeadLetterBrowser deadLetters(RedisQueue queue) {
+        return queue.deadLetterBrowser().orElseThrow();
     }
 
     private static Message message(String id, String body) {
@@ -175,8 +180,8 @@ class RedisQueueIT {
 
         deferred.deadLetter("gave up");
         assertEquals(0, queue.depth());
-        assertEquals(1, queue.deadLetterCount());
-        DeadLetter dead = queue.deadLetters(10).get(0);
+        assertEquals(1, deadLetters(queue).count());
+        DeadLetter dead = deadLetters(queue).newest(10).get(0);
         assertEquals("slow", dead.message().correlationId());
         assertEquals("gave up", dead.reason());
         assertEquals(List.of("backend said 503", "gave up"), dead.history().stream().map(h -> h.error()).toList());
@@ -255,7 +260,7 @@ class RedisQueueIT {
 
         assertEquals(3, again.attempt(), "the engine decides with worker.max_retries");
         assertEquals(2, again.history().size());
-        assertEquals(0, third.deadLetterCount());
+        assertEquals(0, deadLetters(third).count());
         assertNull(redis.call("GET", "openhqm:result:poison"), "a queue never writes results");
     }
 
@@ -294,8 +299,8 @@ class RedisQueueIT {
         assertEquals(3, got.get(1).message().metadata().priority());
         got.forEach(Delivery::ack);
         assertTrue(consumer.poll(5, Duration.ofMillis(100)).isEmpty(), "the junk entry is not delivered");
-        waitFor(() -> queue.deadLetterCount() == 1 ? true : null, Duration.ofSeconds(3));
-        assertTrue(queue.deadLetters(1).get(0).reason().startsWith("not a message"));
+        waitFor(() -> deadLetters(queue).count() == 1 ? true : null, Duration.ofSeconds(3));
+        assertTrue(deadLetters(queue).newest(1).get(0).reason().startsWith("not a message"));
         assertEquals(0, queue.depth());
     }
 
@@ -407,7 +412,7 @@ class RedisQueueIT {
         assertEquals(Set.of("b:workers"), holders());
         assertEquals(0L, redis.callLong("XLEN", "openhqm:retry:openhqm-requests"), "no duplicate handed back");
         assertEquals(0L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"));
-        assertEquals(0, slow.deadLetterCount(), "no dead letter of a message b still processes");
+        assertEquals(0, deadLetters(slow).count(), "no dead letter of a message b still processes");
 
         taken.forEach(Delivery::ack);
         assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
@@ -517,10 +522,10 @@ class RedisQueueIT {
         assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
         assertEquals(1L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"), "the default pool's name");
 
-        assertEquals(1, billing.deadLetterCount());
-        assertEquals(0, standard.deadLetterCount());
+        assertEquals(1, deadLetters(billing).count());
+        assertEquals(0, deadLetters(standard).count());
         assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq:billing"));
-        DeadLetter dead = billing.deadLetters(10).get(0);
+        DeadLetter dead = deadLetters(billing).newest(10).get(0);
         assertEquals("x", dead.message().correlationId());
         assertEquals("billing gave up", dead.reason());
         List<?> entry = (List<?>) ((List<?>) redis.call("XRANGE", "openhqm-dlq:billing", "-", "+")).get(0);
@@ -531,8 +536,29 @@ class RedisQueueIT {
         pollUntil(billingConsumer, 1, Duration.ofSeconds(5)).get(0).ack();
         pollUntil(standardConsumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("standard gave up");
         assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq"), "the default pool's dead letters keep their name");
-        assertEquals(1, standard.deadLetterCount());
-        assertEquals(1, billing.deadLetterCount());
+        assertEquals(1, deadLetters(standard).count());
+        assertEquals(1, deadLetters(billing).count());
+    }
+
+    @Test
+    @SuppressWarnings("removal")
+    void theDeadLetterBrowserListsNewestFirstAndTheDeprecatedMethodsReadThroughIt() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        assertEquals(List.of(), deadLetters(queue).newest(10));
+        for (String id : List.of("m1", "m2", "m3")) {
+            queue.publish(message(id, "{}")).toCompletableFuture().join();
+            pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("gave up on " + id);
+        }
+
+        DeadLetterBrowser browser = deadLetters(queue);
+        assertEquals(3, browser.count());
+        assertEquals(List.of("m3", "m2"), browser.newest(2).stream().map(d -> d.message().correlationId()).toList());
+        assertEquals("gave up on m3", browser.newest(1).get(0).reason());
+        assertEquals(List.of(), browser.newest(0));
+        assertThrows(IllegalArgumentException.class, () -> browser.newest(-1));
+        assertEquals(3, queue.deadLetterCount());
+        assertEquals(List.of("m2", "m3"), queue.deadLetters(2).stream().map(d -> d.message().correlationId()).toList());
     }
 
     @Test
