@@ -21,7 +21,8 @@ public interface Plugin {
      * The SPI version of this {@code hqm-api}: {@code MAJOR.MINOR}. A plugin is compatible with a server
      * when the majors are equal and the plugin's minor is not newer than the server's.
      *
-     * <p>The rule for changing it: a new <b>minor</b> may only add: types, {@code default} methods, and record
+     * <p>The rule for changing it: a new <b>minor</b> may only add: types, {@code default} methods (also a default
+     * body for an abstract method, which may then be deprecated and removed in a later major), and record
      * components at the end of a record, keeping the earlier canonical constructor as a second constructor, so
      * every plugin compiled against an earlier minor of the same major loads and runs unchanged (a minor may
      * also tighten a documented contract that the bundled plugins meet). Anything else (removing or changing a
@@ -31,7 +32,10 @@ public interface Plugin {
      * {@code EgressFactory} moved to their own package {@code io.openhqm.api.egress} (before any egress plugin
      * existed, so no plugin is affected); the short factories of {@code Outcome} and {@code Reply};
      * {@code Processor.processBatch} and {@code BatchItem}; {@code Delivery.orderingKey} and
-     * {@code Delivery.ack(RequestRecord, ResultStore)}.
+     * {@code Delivery.ack(RequestRecord, ResultStore)}; {@code PluginContext.shared}, resources a plugin's adapters
+     * share, closed by the server after them (replacing the plugins' static registries); dead-letter browsing as the
+     * optional capability {@code Queue.deadLetterBrowser()} ({@code DeadLetterBrowser}), {@code Queue.deadLetters} and
+     * {@code deadLetterCount} deprecated for removal and given defaults that read through it.
      */
     String SPI_VERSION = "1.1";
 

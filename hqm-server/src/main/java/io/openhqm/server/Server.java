@@ -30,6 +30,7 @@ import io.openhqm.server.ingress.QueueDepthMonitor;
 import io.openhqm.server.ingress.Submissions;
 import io.openhqm.server.plugin.PluginRegistry;
 import io.openhqm.server.plugin.ServerPluginContext;
+import io.openhqm.server.plugin.SharedResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running OpenHQM process, wired by hand: adapters from plugins, then the worker engine, then HTTP.
- * {@link #close()} shuts down in reverse: stop taking requests, drain the workers, close the adapters.
+ * {@link #close()} shuts down in reverse: stop taking requests, drain the workers, close the adapters, then the
+ * resources their plugins share.
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
@@ -131,7 +133,10 @@ public final class Server implements AutoCloseable {
         int port = command.runsListener() ? config.server().port() : config.management().port();
         String portKey = command.runsListener() ? "server.port" : "management.port";
         String instanceId = hostName() + "-" + (port == 0 ? java.util.UUID.randomUUID().toString() : port);
-        var context = new ServerPluginContext(meters, clock, home, instanceId);
+        // Closed after every adapter: pushed first, popped last.
+        SharedResources shared = new SharedResources();
+        toClose.push(shared);
+        var context = new ServerPluginContext(meters, clock, home, instanceId, shared);
         // The port names this instance (its leases in the queue): hold it before any adapter touches the queue, so
         // a second start on the same port fails here instead of taking back the running process's messages.
         PortReservation reservation = PortReservation.take(host, port, portKey);

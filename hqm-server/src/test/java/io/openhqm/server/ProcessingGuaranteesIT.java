@@ -31,12 +31,12 @@ class ProcessingGuaranteesIT {
             Instant at = Instant.now();
             server.results().put(RequestRecord.pending("dlq-1", at, null).processing(1, at)
                     .finished(Status.FAILED, null, "boom", 5, at)).toCompletableFuture().join();
-            long before = server.queue().deadLetterCount();
+            long before = ServerIT.deadLetters(server).count();
             server.queue().publish(message("dlq-1", "{\"operation\": \"echo\", \"data\": 1}"))
                     .toCompletableFuture().join();
 
-            awaitTrue(() -> server.queue().deadLetterCount() == before + 1, "dead-lettered");
-            DeadLetter letter = server.queue().deadLetters(1000).stream()
+            awaitTrue(() -> ServerIT.deadLetters(server).count() == before + 1, "dead-lettered");
+            DeadLetter letter = ServerIT.deadLetters(server).newest(1000).stream()
                     .filter(l -> l.message().correlationId().equals("dlq-1")).findFirst().orElseThrow();
             assertEquals("boom", letter.reason());
             awaitTrue(() -> server.queue().depth() == 0, "settled");
@@ -52,13 +52,13 @@ class ProcessingGuaranteesIT {
             // Another pool already completed this message: this pool still processes it (fan-out).
             server.results().put(RequestRecord.pending("fan-1", at, null).processing(1, at)
                     .finished(Status.COMPLETED, null, null, 5, at)).toCompletableFuture().join();
-            long before = server.queue().deadLetterCount();
+            long before = ServerIT.deadLetters(server).count();
             server.queue().publish(message("fan-1", "{\"operation\": \"error\", \"message\": \"pool b\"}"))
                     .toCompletableFuture().join();
             server.queue().publish(message("fan-2", "{\"operation\": \"echo\", \"data\": 2}"))
                     .toCompletableFuture().join();
 
-            awaitTrue(() -> server.queue().deadLetterCount() == before + 1, "pool b processed fan-1");
+            awaitTrue(() -> ServerIT.deadLetters(server).count() == before + 1, "pool b processed fan-1");
             awaitTrue(() -> server.queue().depth() == 0, "both settled");
             assertEquals(Status.COMPLETED, server.results().get("fan-1").toCompletableFuture().join().orElseThrow()
                     .status());

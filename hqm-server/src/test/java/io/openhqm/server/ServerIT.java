@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ConfigLoader;
 import io.openhqm.server.config.ConfigSources;
@@ -31,6 +32,11 @@ class ServerIT {
     static Path home;
     static Server server;
     static TestHttp http;
+
+    /** The running server's dead letters, through the queue's browsing capability (which the embedded queue has). */
+    static DeadLetterBrowser deadLetters(Server server) {
+        return server.queue().deadLetterBrowser().orElseThrow();
+    }
 
     static Server start(Path home, Command command, String... sets) {
         List<String> all = new ArrayList<>(List.of("server.port=0", "management.port=0",
@@ -141,7 +147,7 @@ class ServerIT {
         assertTrue(failed.json().get("error").asText().contains("boom"), failed.body());
         DeadLetter letter = null;
         for (int i = 0; i < 100 && letter == null; i++) {
-            letter = server.queue().deadLetters(1000).stream()
+            letter = deadLetters(server).newest(1000).stream()
                     .filter(d -> d.message().correlationId().equals(id)).findFirst().orElse(null);
             Thread.sleep(50);
         }

@@ -5,6 +5,7 @@ import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -154,13 +156,18 @@ public final class InMemoryQueue implements Queue {
     }
 
     @Override
-    public List<DeadLetter> deadLetters(int limit) {
-        return deadLetters.stream().limit(limit).toList();
-    }
+    public Optional<DeadLetterBrowser> deadLetterBrowser() {
+        return Optional.of(new DeadLetterBrowser() {
+            @Override
+            public List<DeadLetter> newest(int limit) {
+                return List.copyOf(deadLetters).reversed().stream().limit(limit).toList();
+            }
 
-    @Override
-    public long deadLetterCount() {
-        return deadLetters.size();
+            @Override
+            public long count() {
+                return deadLetters.size();
+            }
+        });
     }
 
     @Override

@@ -3,10 +3,12 @@ package io.openhqm.api.queue;
 import io.openhqm.api.Health;
 import io.openhqm.api.message.Message;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A durable queue of {@link Message}s with at-least-once delivery, and its dead-letter queue.
+ * A durable queue of {@link Message}s with at-least-once delivery, and its dead-letter queue (browsed through the
+ * optional {@link #deadLetterBrowser()}).
  *
  * <p>Thread-safe: many threads publish and consume at once. {@link #publish} is asynchronous so adapters can
  * pipeline or group-commit concurrent publishes; its stage completes only once the message is durably
@@ -38,11 +40,37 @@ public interface Queue extends AutoCloseable {
     /** Whether the backend is reachable now; cheap enough to call on every health probe. */
     Health health();
 
-    /** Up to {@code limit} dead-lettered messages, oldest first. */
-    List<DeadLetter> deadLetters(int limit);
+    /**
+     * Browsing this queue's dead letters, if the adapter offers it (the admin API uses it); empty by default.
+     *
+     * @since 1.1
+     */
+    default Optional<DeadLetterBrowser> deadLetterBrowser() {
+        return Optional.empty();
+    }
 
-    /** Number of messages in the dead-letter queue. */
-    long deadLetterCount();
+    /**
+     * Up to {@code limit} of the newest dead letters, the oldest of them first; empty without a
+     * {@link #deadLetterBrowser()}.
+     *
+     * @deprecated since 1.1, for removal in 2.0: use {@link #deadLetterBrowser()}, whose
+     *             {@link DeadLetterBrowser#newest} lists newest first. The default reads through it.
+     */
+    @Deprecated(forRemoval = true, since = "1.1")
+    default List<DeadLetter> deadLetters(int limit) {
+        return deadLetterBrowser().map(browser -> browser.newest(limit).reversed()).orElse(List.of());
+    }
+
+    /**
+     * Number of messages in the dead-letter queue; 0 without a {@link #deadLetterBrowser()}.
+     *
+     * @deprecated since 1.1, for removal in 2.0: use {@link #deadLetterBrowser()} and
+     *             {@link DeadLetterBrowser#count}. The default reads through it.
+     */
+    @Deprecated(forRemoval = true, since = "1.1")
+    default long deadLetterCount() {
+        return deadLetterBrowser().map(DeadLetterBrowser::count).orElse(0L);
+    }
 
     /** Releases connections and threads. Undelivered and in-flight messages stay in the backend. */
     @Override

@@ -4,6 +4,7 @@ import io.openhqm.api.Health;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
@@ -11,6 +12,7 @@ import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** A plugin's queue, every call entered with the plugin's class loader as context class loader. */
@@ -37,11 +39,19 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
     }
 
     @Override
+    public Optional<DeadLetterBrowser> deadLetterBrowser() {
+        return ContextClassLoader.call(loader, queue::deadLetterBrowser).map(browser -> new Browser(browser, loader));
+    }
+
+    /** Forwarded, not left to the default: a plugin built against SPI 1.0 implements it. */
+    @Override
+    @SuppressWarnings("removal")
     public List<DeadLetter> deadLetters(int limit) {
         return ContextClassLoader.call(loader, () -> queue.deadLetters(limit));
     }
 
     @Override
+    @SuppressWarnings("removal")
     public long deadLetterCount() {
         return ContextClassLoader.call(loader, queue::deadLetterCount);
     }
@@ -49,6 +59,18 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
     @Override
     public void close() {
         ContextClassLoader.run(loader, queue::close);
+    }
+
+    private record Browser(DeadLetterBrowser browser, ClassLoader loader) implements DeadLetterBrowser {
+        @Override
+        public List<DeadLetter> newest(int limit) {
+            return ContextClassLoader.call(loader, () -> browser.newest(limit));
+        }
+
+        @Override
+        public long count() {
+            return ContextClassLoader.call(loader, browser::count);
+        }
     }
 
     private record Consumer(QueueConsumer consumer, ClassLoader loader) implements QueueConsumer {

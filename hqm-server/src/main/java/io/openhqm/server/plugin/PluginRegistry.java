@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The factories of all loaded plugins by port and type, and the one place that creates adapters from them.
- * Every adapter it returns enters plugin code with the plugin's class loader as context class loader.
- * {@link #close()} closes the plugin folders' class loaders (their jar files); call it after every adapter is closed.
+ * Every adapter it returns enters plugin code with the plugin's class loader as context class loader, and its
+ * factory gets a context bound to its plugin's scope of {@link SharedResources}.
+ * {@link #close()} closes the plugin folders' class loaders (their jar files); call it after every adapter and
+ * the {@link SharedResources} of every server run are closed.
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
@@ -106,32 +108,35 @@ public final class PluginRegistry implements AutoCloseable {
         return egresses.containsKey(type);
     }
 
-    public Queue createQueue(String type, PluginConfig config, QueueSettings settings, PluginContext context) {
+    public Queue createQueue(String type, PluginConfig config, QueueSettings settings, ServerPluginContext context) {
         Registered<QueueFactory> r = find(queues, type, "queue.type", "queue");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedQueue(ContextClassLoader.call(loader, () -> r.factory().create(config, settings, context)),
+        PluginContext own = context.forPlugin(r.plugin());
+        return new IsolatedQueue(ContextClassLoader.call(loader, () -> r.factory().create(config, settings, own)),
                 loader);
     }
 
     public ResultStore createResultStore(String type, PluginConfig config, ResultSettings settings,
-                                         PluginContext context) {
+                                         ServerPluginContext context) {
         Registered<ResultStoreFactory> r = find(resultStores, type, "results.type", "result store");
         ClassLoader loader = r.plugin().loader();
+        PluginContext own = context.forPlugin(r.plugin());
         return new IsolatedResultStore(
-                ContextClassLoader.call(loader, () -> r.factory().create(config, settings, context)), loader);
+                ContextClassLoader.call(loader, () -> r.factory().create(config, settings, own)), loader);
     }
 
-    public Processor createProcessor(String type, PluginConfig config, PluginContext context) {
+    public Processor createProcessor(String type, PluginConfig config, ServerPluginContext context) {
         Registered<ProcessorFactory> r = find(processors, type, "worker.processor", "processor");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedProcessor(ContextClassLoader.call(loader, () -> r.factory().create(config, context)),
-                loader);
+        PluginContext own = context.forPlugin(r.plugin());
+        return new IsolatedProcessor(ContextClassLoader.call(loader, () -> r.factory().create(config, own)), loader);
     }
 
-    public Egress createEgress(String type, PluginConfig config, PluginContext context) {
+    public Egress createEgress(String type, PluginConfig config, ServerPluginContext context) {
         Registered<EgressFactory> r = find(egresses, type, "proxy.type", "egress");
         ClassLoader loader = r.plugin().loader();
-        return new IsolatedEgress(ContextClassLoader.call(loader, () -> r.factory().create(config, context)), loader);
+        PluginContext own = context.forPlugin(r.plugin());
+        return new IsolatedEgress(ContextClassLoader.call(loader, () -> r.factory().create(config, own)), loader);
     }
 
     /** What the queue plugin of {@code type} finds wrong in {@code config}; empty if valid or not provided. */

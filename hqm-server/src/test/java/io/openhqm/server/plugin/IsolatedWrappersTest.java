@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IsolatedWrappersTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"IsolatedQueue", "IsolatedQueue$Consumer", "IsolatedQueue$IsolatedDelivery",
+    @ValueSource(strings = {"IsolatedQueue", "IsolatedQueue$Consumer", "IsolatedQueue$IsolatedDelivery", "IsolatedQueue$Browser",
             "IsolatedResultStore", "IsolatedProcessor", "IsolatedEgress"})
     void everyPortMethodIsForwarded(String name) throws ClassNotFoundException {
         Class<?> wrapper = Class.forName(IsolatedWrappersTest.class.getPackageName() + "." + name);

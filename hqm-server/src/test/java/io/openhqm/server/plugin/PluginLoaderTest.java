@@ -92,7 +92,8 @@ class PluginLoaderTest {
     }
 
     private static ServerPluginContext context() {
-        return new ServerPluginContext(new SimpleMeterRegistry(), Clock.systemUTC(), work, "test");
+        return new ServerPluginContext(new SimpleMeterRegistry(), Clock.systemUTC(), work, "test",
+                new SharedResources());
     }
 
     private static PluginConfig emptyConfig() {

@@ -40,21 +40,17 @@ import org.sqlite.SQLiteConfig;
  * {@link GroupCommitWriter}, a small pool of reader threads with their own connections (WAL lets them read
  * while the writer writes), a timer thread, and an executor that completes futures handed to callers.
  *
- * <p>Instances are reference-counted and keyed by (absolute file, instance id): the queue and result store
- * of one server share one; a queue opened with another instance id in the same JVM gets its own
- * connections and behaves as another process would. The last {@link #release()} runs all queued writes,
- * then closes everything.
+ * <p>The queue and result store of one server share one per database file ({@link #of}), a resource shared
+ * through the {@link PluginContext}; another context (another server in the same JVM, as in tests) gets its own
+ * connections and behaves as another process would. The server closes it after both adapters: {@link #close()}
+ * runs all queued writes, then closes everything.
  */
-final class EmbeddedDatabase {
+final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
-    private static final Map<Key, EmbeddedDatabase> OPEN = new HashMap<>(); // guarded by itself
     private static final int READERS = 2;
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
 
-    private record Key(Path file, String instanceId) {
-    }
-
-    private final Key key;
+    private final Path file;
     private final EmbeddedQueueConfig config;
     private final Clock clock;
     private final String name;
@@ -66,15 +62,14 @@ final class EmbeddedDatabase {
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService callbacks;
     private final Signal messages = new Signal();
-    private int references; // guarded by OPEN
     private final Map<String, Integer> openQueues = new HashMap<>(); // guarded by itself
     private volatile boolean closed;
 
-    private EmbeddedDatabase(Key key, EmbeddedQueueConfig config, Clock clock, SqlSession writerSession) {
-        this.key = key;
+    private EmbeddedDatabase(EmbeddedQueueConfig config, Clock clock, SqlSession writerSession) {
+        this.file = config.databaseFile();
         this.config = config;
         this.clock = clock;
-        this.name = key.file().toString();
+        this.name = file.toString();
         this.writer = new GroupCommitWriter(writerSession, name, config.maxBatch(), config.maxBacklog());
         this.readers = new ThreadPoolExecutor(READERS, READERS, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(config.maxBacklog()), daemonThreads("hqm-embedded-reader-"));
@@ -86,27 +81,21 @@ final class EmbeddedDatabase {
                 .factory());
     }
 
-    /** Opens the database of {@code config} for {@code context.instanceId()}, or shares the open one. */
-    static EmbeddedDatabase acquire(EmbeddedQueueConfig config, PluginContext context) {
-        Key key = new Key(config.databaseFile(), context.instanceId());
-        synchronized (OPEN) {
-            EmbeddedDatabase database = OPEN.get(key);
-            if (database == null) {
-                database = open(key, config, context.clock());
-                OPEN.put(key, database);
-            }
-            database.references++;
-            return database;
-        }
+    /**
+     * This server's database of {@code config}'s file, opened on first use; the server closes it after the
+     * adapters. The first opener's settings apply (queue and result store read the same block).
+     */
+    static EmbeddedDatabase of(EmbeddedQueueConfig config, PluginContext context) {
+        return context.shared(EmbeddedDatabase.class, config.databaseFile(), () -> open(config, context.clock()));
     }
 
-    /** Drops one reference; the last one closes the database. */
-    void release() {
-        synchronized (OPEN) {
-            if (--references > 0) {
+    /** Runs all queued writes, then closes the connections and threads. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
                 return;
             }
-            OPEN.remove(key);
             closed = true;
         }
         messages.signalAll();
@@ -296,7 +285,7 @@ final class EmbeddedDatabase {
     private SqlSession readerSession() throws SQLException {
         SqlSession session = readerSession.get();
         if (session == null) {
-            session = new SqlSession(connect(key.file(), config, false));
+            session = new SqlSession(connect(file, config, false));
             readerSession.set(session);
             synchronized (readerSessions) {
                 readerSessions.add(session);
@@ -305,7 +294,7 @@ final class EmbeddedDatabase {
         return session;
     }
 
-    private static EmbeddedDatabase open(Key key, EmbeddedQueueConfig config, Clock clock) {
+    private static EmbeddedDatabase open(EmbeddedQueueConfig config, Clock clock) {
         Path directory = config.directory();
         try {
             Files.createDirectories(directory);
@@ -313,10 +302,11 @@ final class EmbeddedDatabase {
             throw HqmException.config(config.block() + ".path: cannot create directory " + directory + ": "
                     + reason(e));
         }
-        String name = key.file().toString();
+        Path file = config.databaseFile();
+        String name = file.toString();
         Connection connection;
         try {
-            connection = connect(key.file(), config, true);
+            connection = connect(file, config, true);
         } catch (SQLException e) {
             throw openFailure(config, name, e);
         }
@@ -345,7 +335,7 @@ final class EmbeddedDatabase {
         }
         LOG.info("embedded queue database {} open (synchronous={}, max_batch={}, max_backlog={})", name,
                 config.synchronous().name().toLowerCase(Locale.ROOT), config.maxBatch(), config.maxBacklog());
-        return new EmbeddedDatabase(key, config, clock, session);
+        return new EmbeddedDatabase(config, clock, session);
     }
 
     private static void enableWal(SqlSession session) throws SQLException {

@@ -6,7 +6,7 @@ import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.AttemptFailure;
-import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -70,8 +71,6 @@ final class EmbeddedQueue implements Queue {
             + MessageRows.COLUMNS + ", attempt, history, ?, ? FROM messages WHERE seq = ? AND lease_id = ?";
     private static final String DELETE_SQL = "DELETE FROM messages WHERE seq = ?";
     private static final String COUNT_SQL = "SELECT n FROM counters WHERE name = ?";
-    private static final String DEAD_LETTERS_SQL = "SELECT reason, history, dead_lettered_at_ns, "
-            + MessageRows.COLUMNS + " FROM dead_letters WHERE queue = ? ORDER BY id LIMIT ?";
 
     /** One leased row. */
     record Leased(long seq, int attempt, List<AttemptFailure> history, Message message) {
@@ -85,6 +84,7 @@ final class EmbeddedQueue implements Queue {
     private final Clock clock;
     private final String name;
     private final String deadLetterName;
+    private final EmbeddedDeadLetterBrowser deadLetters;
     private final String instanceId;
     private final long visibilityMillis;
     private final Set<EmbeddedDelivery> inFlight = ConcurrentHashMap.newKeySet();
@@ -98,6 +98,7 @@ final class EmbeddedQueue implements Queue {
         this.clock = requireNonNull(clock, "clock is null");
         this.name = settings.requestQueueName();
         this.deadLetterName = settings.deadLetterQueueName();
+        this.deadLetters = new EmbeddedDeadLetterBrowser(this, deadLetterName);
         this.instanceId = requireNonNull(instanceId, "instanceId is null");
         this.visibilityMillis = Math.max(1, database.config().visibilityTimeout().toMillis());
 
@@ -182,30 +183,8 @@ final class EmbeddedQueue implements Queue {
     }
 
     @Override
-    public List<DeadLetter> deadLetters(int limit) {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative, was " + limit);
-        }
-        ensureOpen();
-        return EmbeddedDatabase.join(database.read(s -> {
-            PreparedStatement ps = s.prepare(DEAD_LETTERS_SQL);
-            ps.setString(1, deadLetterName);
-            ps.setInt(2, limit);
-            List<DeadLetter> letters = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    letters.add(new DeadLetter(MessageRows.read(rs, 4), rs.getString(1),
-                            JsonCodec.decodeHistory(rs.getString(2)), Columns.instant(rs.getLong(3))));
-                }
-            }
-            return letters;
-        }, "read dead letters"));
-    }
-
-    @Override
-    public long deadLetterCount() {
-        ensureOpen();
-        return count("dead_letters:" + deadLetterName);
+    public Optional<DeadLetterBrowser> deadLetterBrowser() {
+        return Optional.of(deadLetters);
     }
 
     @Override
@@ -218,7 +197,6 @@ final class EmbeddedQueue implements Queue {
         inFlight.clear();
         database.messages().signalAll();
         database.closeQueue(name);
-        database.release();
     }
 
     boolean isClosed() {
@@ -426,7 +404,7 @@ final class EmbeddedQueue implements Queue {
         });
     }
 
-    private long count(String counter) {
+    long count(String counter) {
         return EmbeddedDatabase.join(database.read(s -> {
             PreparedStatement ps = s.prepare(COUNT_SQL);
             ps.setString(1, counter);
@@ -436,7 +414,7 @@ final class EmbeddedQueue implements Queue {
         }, "count messages"));
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed.get()) {
             throw closedException();
         }

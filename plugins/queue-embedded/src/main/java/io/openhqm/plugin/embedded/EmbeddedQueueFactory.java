@@ -30,12 +30,7 @@ public final class EmbeddedQueueFactory implements QueueFactory {
         requireNonNull(settings, "settings is null");
         requireNonNull(context, "context is null");
         EmbeddedQueueConfig parsed = EmbeddedQueueConfig.parse(config, context.home());
-        EmbeddedDatabase database = EmbeddedDatabase.acquire(parsed, context);
-        try {
-            return new EmbeddedQueue(database, settings, context.clock(), context.instanceId());
-        } catch (RuntimeException e) {
-            database.release();
-            throw e;
-        }
+        return new EmbeddedQueue(EmbeddedDatabase.of(parsed, context), settings, context.clock(),
+                context.instanceId());
     }
 }

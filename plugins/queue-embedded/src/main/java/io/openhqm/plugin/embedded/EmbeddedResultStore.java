@@ -274,7 +274,6 @@ final class EmbeddedResultStore implements ResultStore {
                 pending.forEach(w -> w.finish(Optional.empty()));
             }
         }
-        database.release();
     }
 
     EmbeddedDatabase database() {

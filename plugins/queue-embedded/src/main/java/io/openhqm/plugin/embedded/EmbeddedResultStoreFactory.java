@@ -28,12 +28,6 @@ public final class EmbeddedResultStoreFactory implements ResultStoreFactory {
         requireNonNull(settings, "settings is null");
         requireNonNull(context, "context is null");
         EmbeddedQueueConfig parsed = EmbeddedQueueConfig.parse(config, context.home());
-        EmbeddedDatabase database = EmbeddedDatabase.acquire(parsed, context);
-        try {
-            return new EmbeddedResultStore(database, parsed, settings, context.clock());
-        } catch (RuntimeException e) {
-            database.release();
-            throw e;
-        }
+        return new EmbeddedResultStore(EmbeddedDatabase.of(parsed, context), parsed, settings, context.clock());
     }
 }

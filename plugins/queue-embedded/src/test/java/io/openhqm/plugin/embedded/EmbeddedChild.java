@@ -22,7 +22,7 @@ public final class EmbeddedChild {
         Path home = Path.of(args[1]);
         String instanceId = args[2];
         int n = Integer.parseInt(args[3]);
-        EmbeddedQueue queue = Fixtures.queue(home, instanceId);
+        EmbeddedQueue queue = Fixtures.queue(Fixtures.process(home, instanceId));
         switch (mode) {
             case "publish" -> {
                 List<CompletableFuture<Void>> futures = new ArrayList<>();

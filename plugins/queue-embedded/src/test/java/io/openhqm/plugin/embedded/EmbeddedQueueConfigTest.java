@@ -74,7 +74,8 @@ class EmbeddedQueueConfigTest {
     @Test
     void aDirectoryThatCannotBeCreatedIsAConfigError() throws Exception {
         Files.writeString(home.resolve("blocker"), "a file, not a directory");
-        HqmException e = assertThrows(HqmException.class, () -> Fixtures.queue(home, "a", "path", "blocker/sub"));
+        HqmException e = assertThrows(HqmException.class,
+                () -> Fixtures.queue(Fixtures.process(home, "a"), "path", "blocker/sub"));
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertTrue(e.getMessage().startsWith("queue.embedded.path: cannot create directory "
                 + home.resolve("blocker/sub").toAbsolutePath() + ": "), e.getMessage());
@@ -84,7 +85,7 @@ class EmbeddedQueueConfigTest {
     void aFileThatIsNotADatabaseIsAConfigError() throws Exception {
         Files.createDirectories(home.resolve("data"));
         Files.writeString(home.resolve("data/openhqm.db"), "this is not a SQLite database, not at all ".repeat(50));
-        HqmException e = assertThrows(HqmException.class, () -> Fixtures.queue(home, "a"));
+        HqmException e = assertThrows(HqmException.class, () -> Fixtures.queue(Fixtures.process(home, "a")));
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertTrue(e.getMessage().startsWith("queue.embedded.path: cannot open database "), e.getMessage());
     }

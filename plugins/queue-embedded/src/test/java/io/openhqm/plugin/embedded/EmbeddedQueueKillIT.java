@@ -2,11 +2,13 @@ package io.openhqm.plugin.embedded;
 
 import static io.openhqm.plugin.embedded.Fixtures.message;
 import static io.openhqm.plugin.embedded.Fixtures.pollAll;
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,7 +50,8 @@ class EmbeddedQueueKillIT {
         awaitLine(child, "published " + n);
         kill(child);
 
-        try (EmbeddedQueue queue = queue(home, "worker"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "worker");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             assertEquals(n, queue.depth());
             List<Delivery> all = pollAll(consumer, n + 1, Duration.ofSeconds(2));
             Set<String> ids = all.stream().map(d -> d.message().correlationId()).collect(Collectors.toSet());
@@ -60,7 +63,8 @@ class EmbeddedQueueKillIT {
     @Test
     void messagesLeasedByAKilledWorkerAreRedeliveredWhenItRestarts() throws Exception {
         int n = 50;
-        try (EmbeddedQueue queue = queue(home, "listener")) {
+        try (TestPluginContext process = process(home, "listener");
+             EmbeddedQueue queue = queue(process)) {
             List<CompletableFuture<Void>> published = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 published.add(queue.publish(message("m-" + i)).toCompletableFuture());
@@ -71,12 +75,14 @@ class EmbeddedQueueKillIT {
         awaitLine(child, "leased " + n);
         kill(child);
 
-        try (EmbeddedQueue other = queue(home, "worker-2")) {
+        try (TestPluginContext process = process(home, "worker-2");
+             EmbeddedQueue other = queue(process)) {
             assertEquals(n, other.depth());
             assertEquals(List.of(), other.consumer("c").poll(n, Duration.ZERO),
                     "another process took leases before the visibility timeout");
         }
-        try (EmbeddedQueue restarted = queue(home, "worker-1"); QueueConsumer consumer = restarted.consumer("c")) {
+        try (TestPluginContext process = process(home, "worker-1");
+             EmbeddedQueue restarted = queue(process); QueueConsumer consumer = restarted.consumer("c")) {
             List<Delivery> again = consumer.poll(n + 1, Duration.ZERO);
             assertEquals(n, again.size());
             again.forEach(d -> assertEquals(2, d.attempt(), d + " should be its second attempt"));

@@ -2,6 +2,7 @@ package io.openhqm.plugin.embedded;
 
 import static io.openhqm.plugin.embedded.Fixtures.message;
 import static io.openhqm.plugin.embedded.Fixtures.pollAll;
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,10 +18,12 @@ import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +75,8 @@ class EmbeddedQueueTest {
         Message bare = new Message("id-bare", new byte[0], "text/plain", Map.of(),
                 MessageMetadata.defaults(Instant.parse("1970-01-01T00:00:00Z").minusNanos(1)));
 
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             queue.publish(full).toCompletableFuture().get(5, TimeUnit.SECONDS);
             queue.publish(bare).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(2, queue.depth());
@@ -99,9 +103,10 @@ class EmbeddedQueueTest {
 
     @Test
     void theOutcomeIsStoredAndTheMessageAcknowledgedInOneTransaction() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c");
-             EmbeddedResultStore store = Fixtures.store(home, "a", Duration.ofHours(1));
-             EmbeddedResultStore elsewhere = Fixtures.store(home.resolve("other"), "a", Duration.ofHours(1))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c");
+             EmbeddedResultStore store = Fixtures.store(process, Duration.ofHours(1));
+             EmbeddedResultStore elsewhere = Fixtures.store(process, Duration.ofHours(1), "path", "other/data")) {
             queue.publish(message("done-1")).toCompletableFuture().join();
             queue.publish(message("done-2")).toCompletableFuture().join();
             List<Delivery> both = pollAll(consumer, 2, SECOND);
@@ -125,7 +130,8 @@ class EmbeddedQueueTest {
 
     @Test
     void higherPriorityFirstThenFifo() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             String[][] published = {{"a", "0"}, {"b", "9"}, {"c", "0"}, {"d", "9"}, {"e", "5"}, {"f", "0"}};
             for (String[] p : published) {
                 queue.publish(message(p[0], Integer.parseInt(p[1]))).toCompletableFuture().join();
@@ -142,7 +148,8 @@ class EmbeddedQueueTest {
     void concurrentPublishesAreGroupCommittedAndEachIsDeliveredOnce() throws Exception {
         int threads = 64;
         int total = 2_000;
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             GroupCommitWriter writer = queue.database().writer();
             long commitsBefore = writer.commits();
             List<CompletableFuture<Void>> futures = new ArrayList<>();
@@ -187,8 +194,10 @@ class EmbeddedQueueTest {
     @Test
     void twoProcessesAndTwoConsumersEachNeverShareALeasedMessage() throws Exception {
         int total = 600;
-        try (EmbeddedQueue a = queue(home, "process-a", "poll_interval", "20ms");
-             EmbeddedQueue b = queue(home, "process-b", "poll_interval", "20ms")) {
+        try (TestPluginContext processA = process(home, "process-a");
+             TestPluginContext processB = process(home, "process-b");
+             EmbeddedQueue a = queue(processA, "poll_interval", "20ms");
+             EmbeddedQueue b = queue(processB, "poll_interval", "20ms")) {
             assertNotSame(a.database(), b.database());
             List<CompletableFuture<Void>> published = new ArrayList<>();
             for (int i = 0; i < total; i++) {
@@ -239,7 +248,8 @@ class EmbeddedQueueTest {
     @Test
     void retryDelaysTheMessageWithoutBlockingOthers() throws Exception {
         // poll_interval is long so only the computed due time can wake the consumer in time
-        try (EmbeddedQueue queue = queue(home, "a", "poll_interval", "10s");
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process, "poll_interval", "10s");
              QueueConsumer consumer = queue.consumer("c")) {
             queue.publish(message("first")).toCompletableFuture().join();
             queue.publish(message("second")).toCompletableFuture().join();
@@ -277,7 +287,8 @@ class EmbeddedQueueTest {
 
     @Test
     void deferDoesNotCountAnAttempt() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             queue.publish(message("m")).toCompletableFuture().join();
             Delivery d = consumer.poll(1, SECOND).getFirst();
             assertEquals(1, d.attempt());
@@ -300,8 +311,11 @@ class EmbeddedQueueTest {
     }
 
     @Test
-    void deadLetterMovesTheMessageWithReasonAndHistory() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+    void deadLetterMovesTheMessageWithReasonAndHistoryAndTheBrowserListsNewestFirst() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowser browser = queue.deadLetterBrowser().orElseThrow();
+            assertEquals(List.of(), browser.newest(10));
             Message first = message("first");
             Message second = message("second");
             queue.publish(first).toCompletableFuture().join();
@@ -312,27 +326,30 @@ class EmbeddedQueueTest {
             d.deadLetter("max retries exceeded");
 
             assertEquals(0, queue.depth());
-            assertEquals(1, queue.deadLetterCount());
+            assertEquals(1, browser.count());
             assertEquals(List.of(), consumer.poll(1, Duration.ofMillis(50)));
 
             queue.publish(second).toCompletableFuture().join();
             consumer.poll(1, SECOND).getFirst().deadLetter("400 Bad Request");
-            assertEquals(2, queue.deadLetterCount());
+            assertEquals(2, browser.count());
 
-            List<DeadLetter> letters = queue.deadLetters(10);
+            List<DeadLetter> letters = browser.newest(10);
             assertEquals(2, letters.size());
-            DeadLetter a = letters.get(0);
+            DeadLetter a = letters.get(1);
             assertEquals(first, a.message());
             assertEquals("max retries exceeded", a.reason());
             assertEquals(1, a.history().size());
             assertEquals("timeout after 30 s", a.history().getFirst().error());
             assertEquals(1, a.history().getFirst().attempt());
             assertFalse(a.deadLetteredAt().isBefore(before.minusMillis(1)));
-            DeadLetter b = letters.get(1);
+            DeadLetter b = letters.get(0);
             assertEquals(second, b.message());
             assertEquals("400 Bad Request", b.reason());
             assertEquals(List.of(), b.history());
-            assertEquals(List.of(a), queue.deadLetters(1));
+            assertEquals(List.of(b), browser.newest(1));
+            assertEquals(List.of(), browser.newest(0));
+            assertThrows(IllegalArgumentException.class, () -> browser.newest(-1));
+            assertDeprecatedMethodsReadThroughTheBrowser(queue, List.of(a, b));
         }
     }
 
@@ -341,14 +358,15 @@ class EmbeddedQueueTest {
         Message message = new Message("m", "{}".getBytes(), "application/json", Map.of(),
                 new MessageMetadata(null, null, null, null, 0, null, Instant.now(), null, null, "owner-digest",
                         ATTRIBUTES));
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             queue.publish(message).toCompletableFuture().join();
             consumer.poll(1, SECOND).getFirst().retry(Duration.ZERO, "503");
             Delivery retried = consumer.poll(1, SECOND).getFirst();
             assertEquals(message, retried.message());
             retried.deadLetter("max retries exceeded");
 
-            Message dead = queue.deadLetters(1).getFirst().message();
+            Message dead = queue.deadLetterBrowser().orElseThrow().newest(1).getFirst().message();
             assertEquals(message, dead);
             assertEquals("owner-digest", dead.metadata().owner());
             assertEquals(ATTRIBUTES, dead.metadata().attributes());
@@ -357,7 +375,7 @@ class EmbeddedQueueTest {
 
     @Test
     void restartWithTheSameInstanceIdRedeliversInFlightMessagesAtOnce() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "worker-1")) {
+        try (TestPluginContext process = process(home, "worker-1"); EmbeddedQueue queue = queue(process)) {
             for (int i = 0; i < 3; i++) {
                 queue.publish(message("m-" + i)).toCompletableFuture().join();
             }
@@ -365,7 +383,8 @@ class EmbeddedQueueTest {
             assertEquals(3, leased.size());
             leased.forEach(d -> assertEquals(1, d.attempt()));
         } // closed without settling, as if the process died
-        try (EmbeddedQueue queue = queue(home, "worker-1"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext restarted = process(home, "worker-1"); EmbeddedQueue queue = queue(restarted);
+             QueueConsumer consumer = queue.consumer("c")) {
             List<Delivery> again = consumer.poll(10, Duration.ZERO);
             assertEquals(List.of("m-0", "m-1", "m-2"), again.stream().map(d -> d.message().correlationId()).toList());
             again.forEach(d -> assertEquals(2, d.attempt()));
@@ -375,10 +394,11 @@ class EmbeddedQueueTest {
 
     @Test
     void openingTheSameQueueTwiceInOneProcessKeepsTheFirstOnesLeases() throws Exception {
-        try (EmbeddedQueue first = queue(home, "worker-1"); QueueConsumer consumer = first.consumer("c")) {
+        try (TestPluginContext process = process(home, "worker-1"); EmbeddedQueue first = queue(process);
+             QueueConsumer consumer = first.consumer("c")) {
             first.publish(message("m")).toCompletableFuture().join();
             Delivery d = consumer.poll(1, SECOND).getFirst();
-            try (EmbeddedQueue second = queue(home, "worker-1")) {
+            try (EmbeddedQueue second = queue(process)) {
                 assertEquals(List.of(), second.consumer("c").poll(1, Duration.ZERO),
                         "a live lease was released as if the process had restarted");
             }
@@ -390,14 +410,16 @@ class EmbeddedQueueTest {
     @Test
     void anotherProcessGetsUnrenewedLeasesOnlyAfterTheVisibilityTimeout() throws Exception {
         long closedAt;
-        try (EmbeddedQueue queue = queue(home, "worker-1", "visibility_timeout", "1s")) {
+        try (TestPluginContext worker1 = process(home, "worker-1");
+             EmbeddedQueue queue = queue(worker1, "visibility_timeout", "1s")) {
             for (int i = 0; i < 3; i++) {
                 queue.publish(message("m-" + i)).toCompletableFuture().join();
             }
             assertEquals(3, queue.consumer("c").poll(10, SECOND).size());
             closedAt = System.nanoTime();
         }
-        try (EmbeddedQueue other = queue(home, "worker-2", "visibility_timeout", "1s", "poll_interval", "20ms");
+        try (TestPluginContext worker2 = process(home, "worker-2");
+             EmbeddedQueue other = queue(worker2, "visibility_timeout", "1s", "poll_interval", "20ms");
              QueueConsumer consumer = other.consumer("c")) {
             assertEquals(List.of(), consumer.poll(10, Duration.ZERO), "leases of worker-1 taken before expiry");
             List<Delivery> again = pollAll(consumer, 3, Duration.ofSeconds(5));
@@ -411,8 +433,10 @@ class EmbeddedQueueTest {
 
     @Test
     void leasesOfALiveDeliveryAreRenewed() throws Exception {
-        try (EmbeddedQueue a = queue(home, "worker-1", "visibility_timeout", "600ms");
-             EmbeddedQueue b = queue(home, "worker-2", "visibility_timeout", "600ms", "poll_interval", "20ms")) {
+        try (TestPluginContext worker1 = process(home, "worker-1");
+             TestPluginContext worker2 = process(home, "worker-2");
+             EmbeddedQueue a = queue(worker1, "visibility_timeout", "600ms");
+             EmbeddedQueue b = queue(worker2, "visibility_timeout", "600ms", "poll_interval", "20ms")) {
             a.publish(message("slow")).toCompletableFuture().join();
             Delivery d = a.consumer("c").poll(1, SECOND).getFirst();
             assertEquals(List.of(), b.consumer("c").poll(1, Duration.ofMillis(1_500)),
@@ -424,8 +448,10 @@ class EmbeddedQueueTest {
 
     @Test
     void aLateAckAfterTheLeaseWasTakenOverLeavesTheMessageToItsNewHolder() throws Exception {
-        try (EmbeddedQueue a = queue(home, "worker-1", "visibility_timeout", "300ms");
-             EmbeddedQueue b = queue(home, "worker-2", "visibility_timeout", "300ms", "poll_interval", "20ms")) {
+        try (TestPluginContext worker1 = process(home, "worker-1");
+             TestPluginContext worker2 = process(home, "worker-2");
+             EmbeddedQueue a = queue(worker1, "visibility_timeout", "300ms");
+             EmbeddedQueue b = queue(worker2, "visibility_timeout", "300ms", "poll_interval", "20ms")) {
             a.publish(message("m")).toCompletableFuture().join();
             QueueConsumer stale = a.consumer("c");
             Delivery old = stale.poll(1, SECOND).getFirst();
@@ -442,7 +468,8 @@ class EmbeddedQueueTest {
 
     @Test
     void settlingTwiceIsAnError() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             queue.publish(message("m")).toCompletableFuture().join();
             Delivery d = consumer.poll(1, SECOND).getFirst();
             d.ack();
@@ -452,7 +479,8 @@ class EmbeddedQueueTest {
 
     @Test
     void aPublishInThisProcessWakesAWaitingConsumerAtOnce() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a", "poll_interval", "30s");
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process, "poll_interval", "30s");
              QueueConsumer consumer = queue.consumer("c")) {
             CompletableFuture<Long> received = new CompletableFuture<>();
             AtomicReference<Long> publishedAt = new AtomicReference<>();
@@ -475,16 +503,12 @@ class EmbeddedQueueTest {
 
     @Test
     void aConsumerSeesMessagesOfAnotherProcessWithinThePollInterval() throws Exception {
-        try (EmbeddedQueue listener = queue(home, "listener");
-             EmbeddedQueue worker = queue(home, "worker", "poll_interval", "50ms");
+        try (TestPluginContext listenerProcess = process(home, "listener");
+             TestPluginContext workerProcess = process(home, "worker");
+             EmbeddedQueue listener = queue(listenerProcess);
+             EmbeddedQueue worker = queue(workerProcess, "poll_interval", "50ms");
              QueueConsumer consumer = worker.consumer("c")) {
-            CompletableFuture<List<Delivery>> polled = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return consumer.poll(1, Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<List<Delivery>> polled = pollLater(consumer, Duration.ofSeconds(10));
             Thread.sleep(100);
             long publishedAt = System.nanoTime();
             listener.publish(message("m")).toCompletableFuture().join();
@@ -497,7 +521,8 @@ class EmbeddedQueueTest {
 
     @Test
     void depthCountsWaitingDelayedAndInFlightMessagesAndHealthReportsIt() throws Exception {
-        EmbeddedQueue queue = queue(home, "a");
+        TestPluginContext process = process(home, "a");
+        EmbeddedQueue queue = queue(process);
         try (QueueConsumer consumer = queue.consumer("c")) {
             for (int i = 0; i < 3; i++) {
                 queue.publish(message("m-" + i)).toCompletableFuture().join();
@@ -515,33 +540,32 @@ class EmbeddedQueueTest {
         }
         assertFalse(queue.health().healthy());
         queue.close(); // idempotent
+        process.close();
     }
 
     @Test
     void publishingAfterCloseFailsInsteadOfHanging() throws Exception {
-        EmbeddedQueue queue = queue(home, "a");
-        QueueConsumer consumer = queue.consumer("c");
-        CompletableFuture<List<Delivery>> polling = CompletableFuture.supplyAsync(() -> {
-            try {
-                return consumer.poll(1, Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(100);
-        queue.close();
-        assertEquals(List.of(), polling.get(5, TimeUnit.SECONDS), "a waiting poll must end when the queue closes");
+        try (TestPluginContext process = process(home, "a")) {
+            EmbeddedQueue queue = queue(process);
+            QueueConsumer consumer = queue.consumer("c");
+            CompletableFuture<List<Delivery>> polling = pollLater(consumer, Duration.ofSeconds(30));
+            Thread.sleep(100);
+            queue.close();
+            assertEquals(List.of(), polling.get(5, TimeUnit.SECONDS),
+                    "a waiting poll must end when the queue closes");
 
-        ExecutionException e = assertThrows(ExecutionException.class,
-                () -> queue.publish(message("late")).toCompletableFuture().get(5, TimeUnit.SECONDS));
-        HqmException cause = assertInstanceOf(HqmException.class, e.getCause());
-        assertTrue(cause.isRetryable());
-        assertThrows(HqmException.class, () -> queue.consumer("other"));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> queue.publish(message("late")).toCompletableFuture().get(5, TimeUnit.SECONDS));
+            HqmException cause = assertInstanceOf(HqmException.class, e.getCause());
+            assertTrue(cause.isRetryable());
+            assertThrows(HqmException.class, () -> queue.consumer("other"));
+        }
     }
 
     @Test
     void aPublishBeyondTheBacklogIsRefusedAtOnceAndEveryAcceptedPublishIsKept() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a", "max_backlog", 5); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process, "max_backlog", 5); QueueConsumer consumer = queue.consumer("c")) {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch writerHeld = new CountDownLatch(1);
             CompletableFuture<Object> blocker = queue.database().write(s -> Fixtures.hold(writerHeld, release));
@@ -572,7 +596,8 @@ class EmbeddedQueueTest {
 
     @Test
     void pollIsInterruptible() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             CompletableFuture<Throwable> outcome = new CompletableFuture<>();
             Thread t = Thread.ofPlatform().start(() -> {
                 try {
@@ -586,6 +611,25 @@ class EmbeddedQueueTest {
             t.interrupt();
             assertInstanceOf(InterruptedException.class, outcome.get(5, TimeUnit.SECONDS));
         }
+    }
+
+    /** The SPI 1.0 methods still work, through the browser: the newest ones, oldest of them first. */
+    @SuppressWarnings("removal")
+    private static void assertDeprecatedMethodsReadThroughTheBrowser(EmbeddedQueue queue, List<DeadLetter> all) {
+        assertEquals(all.size(), queue.deadLetterCount());
+        assertEquals(all, queue.deadLetters(10));
+        assertEquals(all.subList(all.size() - 1, all.size()), queue.deadLetters(1));
+    }
+
+    /** One message polled with {@code wait} on another thread. */
+    private static CompletableFuture<List<Delivery>> pollLater(QueueConsumer consumer, Duration wait) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return consumer.poll(1, wait);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static long elapsedMillis(long startNanos) {

@@ -1,5 +1,6 @@
 package io.openhqm.plugin.embedded;
 
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static io.openhqm.plugin.embedded.Fixtures.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +15,7 @@ import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.Reply;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -57,7 +59,8 @@ class EmbeddedResultStoreTest {
         RequestRecord emptyReply = new RequestRecord("id-3", Status.FAILED, Instant.EPOCH, Instant.EPOCH, 1, null,
                 new Reply(new byte[0], "text/plain", Map.of(), null), null, null, Instant.EPOCH);
 
-        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR)) {
             for (RequestRecord r : new RequestRecord[] {completed, pending, emptyReply}) {
                 store.put(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
                 assertEquals(Optional.of(r), store.get(r.correlationId()).toCompletableFuture().get());
@@ -72,8 +75,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void aTerminalRecordIsNotOverwrittenByALaterPut() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR);
-             EmbeddedResultStore otherProcess = store(home, "b", HOUR)) {
+        try (TestPluginContext a = process(home, "a"); TestPluginContext b = process(home, "b");
+             EmbeddedResultStore store = store(a, HOUR); EmbeddedResultStore otherProcess = store(b, HOUR)) {
             RequestRecord pending = RequestRecord.pending("id", Instant.now(), "owner", Map.of("n", "1"));
             RequestRecord processing = pending.processing(1, Instant.now());
             RequestRecord completed = processing.finished(Status.COMPLETED, Reply.json("{\"ok\":1}".getBytes()),
@@ -99,7 +102,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void anExpiredTerminalRecordCanBeReplaced() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(300), "cleanup_interval", "1h")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, Duration.ofMillis(300), "cleanup_interval", "1h")) {
             RequestRecord first = RequestRecord.pending("id", Instant.now(), null)
                     .finished(Status.FAILED, null, "refused", 1, Instant.now());
             store.put(first).toCompletableFuture().join();
@@ -114,7 +118,8 @@ class EmbeddedResultStoreTest {
     @Test
     void aPutIssuedBeforeAPublishIsStoredBeforeTheMessageCanBeLeased() throws Exception {
         int total = 200;
-        try (EmbeddedQueue queue = queue(home, "a"); EmbeddedResultStore store = store(home, "a", HOUR);
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); EmbeddedResultStore store = store(process, HOUR);
              var consumer = queue.consumer("c")) {
             assertTrue(store.ordersPutsBeforePublishes());
             Thread publisher = Thread.ofPlatform().start(() -> {
@@ -140,7 +145,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void discardPendingRemovesOnlyARecordThatNoAttemptHasTouched() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR)) {
             Instant now = Instant.now();
             RequestRecord untouched = RequestRecord.pending("untouched", now, null);
             RequestRecord processing = RequestRecord.pending("processing", now, null).processing(1, now);
@@ -163,7 +169,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void releasingAnIdempotencyKeyUnbindsItOnlyFromTheSameClaim() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR)) {
             IdempotencyClaim first = new IdempotencyClaim("key:k", "sha256:aaa", "id-1");
             IdempotencyClaim second = new IdempotencyClaim("key:k", "sha256:bbb", "id-2");
             assertEquals(first, store.claimIdempotencyKey(first).toCompletableFuture().join());
@@ -186,7 +193,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void aReadBeyondTheBacklogIsRefusedAtOnce() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR, "max_backlog", 1)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR, "max_backlog", 1)) {
             RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
             store.put(record).toCompletableFuture().join();
             CountDownLatch release = new CountDownLatch(1);
@@ -215,7 +223,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void recordsExpireAfterTheirTtlAndArePurged() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(500), "cleanup_interval", "100ms")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, Duration.ofMillis(500), "cleanup_interval", "100ms")) {
             RequestRecord record = RequestRecord.pending("id", Instant.now(), null);
             store.put(record).toCompletableFuture().join();
             assertEquals(Optional.of(record), store.get("id").toCompletableFuture().join());
@@ -234,7 +243,8 @@ class EmbeddedResultStoreTest {
     @Test
     void awaitTerminalCompletesWhenThisProcessStoresATerminalStatus() throws Exception {
         // a long poll_interval: only the in-process notification can complete it quickly
-        try (EmbeddedResultStore store = store(home, "a", HOUR, "poll_interval", "30s")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR, "poll_interval", "30s")) {
             RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
             store.put(pending).toCompletableFuture().join();
 
@@ -258,8 +268,10 @@ class EmbeddedResultStoreTest {
 
     @Test
     void awaitTerminalSeesARecordWrittenByAnotherProcess() throws Exception {
-        try (EmbeddedResultStore listener = store(home, "listener", HOUR, "poll_interval", "50ms");
-             EmbeddedResultStore worker = store(home, "worker", HOUR)) {
+        try (TestPluginContext listenerProcess = process(home, "listener");
+             TestPluginContext workerProcess = process(home, "worker");
+             EmbeddedResultStore listener = store(listenerProcess, HOUR, "poll_interval", "50ms");
+             EmbeddedResultStore worker = store(workerProcess, HOUR)) {
             RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
             worker.put(pending).toCompletableFuture().join();
             CompletableFuture<Optional<RequestRecord>> waiting =
@@ -277,7 +289,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void awaitTerminalTimesOutWithTheCurrentState() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR)) {
             RequestRecord processing = RequestRecord.pending("id", Instant.now(), null).processing(1, Instant.now());
             store.put(processing).toCompletableFuture().join();
 
@@ -294,7 +307,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void awaitTerminalOnATerminalRecordCompletesAtOnce() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR, "poll_interval", "30s")) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR, "poll_interval", "30s")) {
             RequestRecord done = RequestRecord.pending("id", Instant.now(), null)
                     .finished(Status.TIMEOUT, null, "took longer than 30 s", 30_000, Instant.now());
             store.put(done).toCompletableFuture().join();
@@ -307,7 +321,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void closingCompletesPendingWaiters() throws Exception {
-        EmbeddedResultStore store = store(home, "a", HOUR);
+        TestPluginContext process = process(home, "a");
+        EmbeddedResultStore store = store(process, HOUR);
         RequestRecord pending = RequestRecord.pending("id", Instant.now(), null);
         store.put(pending).toCompletableFuture().join();
         CompletableFuture<Optional<RequestRecord>> waiting =
@@ -319,11 +334,13 @@ class EmbeddedResultStoreTest {
                 () -> store.put(pending).toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertInstanceOf(HqmException.class, e.getCause());
         store.close(); // idempotent
+        process.close();
     }
 
     @Test
     void theFirstIdempotencyClaimWins() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", Duration.ofMillis(600))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, Duration.ofMillis(600))) {
             IdempotencyClaim first = new IdempotencyClaim("owner:key-1", "sha256:aaa", "id-1");
             IdempotencyClaim second = new IdempotencyClaim("owner:key-1", "sha256:bbb", "id-2");
             IdempotencyClaim other = new IdempotencyClaim("owner:key-2", "sha256:bbb", "id-3");
@@ -339,7 +356,8 @@ class EmbeddedResultStoreTest {
 
     @Test
     void concurrentClaimsOfOneKeyAllSeeTheSameWinner() throws Exception {
-        try (EmbeddedResultStore store = store(home, "a", HOUR)) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore store = store(process, HOUR)) {
             List<CompletableFuture<IdempotencyClaim>> claims = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 claims.add(store.claimIdempotencyKey(new IdempotencyClaim("k", "f" + i, "id-" + i))
@@ -354,9 +372,10 @@ class EmbeddedResultStoreTest {
     }
 
     @Test
-    void theQueueAndTheResultStoreOfOneProcessShareOneDatabase() throws Exception {
-        EmbeddedQueue queue = queue(home, "a");
-        EmbeddedResultStore store = store(home, "a", HOUR);
+    void theQueueAndTheResultStoreOfOneProcessShareOneDatabaseClosedWithTheProcess() throws Exception {
+        TestPluginContext process = process(home, "a");
+        EmbeddedQueue queue = queue(process);
+        EmbeddedResultStore store = store(process, HOUR);
         try {
             assertSame(queue.database(), store.database());
             assertTrue(store.health().healthy());
@@ -369,6 +388,8 @@ class EmbeddedResultStoreTest {
             store.close();
         }
         assertFalse(store.health().healthy());
+        assertFalse(queue.database().isClosed(), "the process closes it, after its adapters");
+        process.close();
         assertTrue(queue.database().isClosed());
     }
 

@@ -1,6 +1,7 @@
 package io.openhqm.plugin.embedded;
 
 import static io.openhqm.plugin.embedded.Fixtures.message;
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static io.openhqm.plugin.embedded.Fixtures.store;
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -17,6 +18,7 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.result.Reply;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,7 +43,8 @@ class ErrorMessagesTest {
 
     @Test
     void aFullDiskIsReportedAsSuchUntilAWriteSucceedsAgain() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); EmbeddedResultStore store = store(home, "a", Duration.ofHours(1))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); EmbeddedResultStore store = store(process, Duration.ofHours(1))) {
             EmbeddedDatabase database = queue.database();
             database.write(s -> { // the file may not grow any more: SQLITE_FULL, as on a full disk
                 s.execute("PRAGMA max_page_count = " + s.queryString("PRAGMA page_count"));
@@ -67,7 +70,8 @@ class ErrorMessagesTest {
 
     @Test
     void aBrokenDatabaseIsReportedWithoutItsPathOrSqlitesText() throws Exception {
-        try (EmbeddedQueue queue = queue(home, "a"); EmbeddedResultStore store = store(home, "a", Duration.ofHours(1))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); EmbeddedResultStore store = store(process, Duration.ofHours(1))) {
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("data/openhqm.db"))) {
                 c.createStatement().execute("DROP TABLE results");
                 c.createStatement().execute("DROP TABLE counters");
@@ -87,10 +91,12 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void aClosedQueueSaysSoWithoutItsPath() throws Exception {
-        EmbeddedQueue queue = queue(home, "a");
+    void aClosedQueueAndDatabaseSaySoWithoutThePath() throws Exception {
+        TestPluginContext process = process(home, "a");
+        EmbeddedQueue queue = queue(process);
         EmbeddedDatabase database = queue.database();
         queue.close();
+        process.close();
         for (CompletionStage<?> late : List.of(database.write(s -> null), database.read(s -> null, "read"))) {
             HqmException closed = failure(late);
             assertEquals(ErrorKind.TRANSIENT, closed.kind());

@@ -34,14 +34,21 @@ final class Fixtures {
         return new MapPluginConfig("queue.embedded", values);
     }
 
-    static EmbeddedQueue queue(Path home, String instanceId, Object... pairs) {
-        return (EmbeddedQueue) new EmbeddedQueueFactory().create(config(pairs), SETTINGS,
-                new TestPluginContext(home, instanceId));
+    /**
+     * A simulated server process with {@code home} and {@code instanceId}: its queues and result stores share one
+     * database per file, which closing it closes. Close it after them; a restart is a new one.
+     */
+    static TestPluginContext process(Path home, String instanceId) {
+        return new TestPluginContext(home, instanceId);
     }
 
-    static EmbeddedResultStore store(Path home, String instanceId, Duration ttl, Object... pairs) {
+    static EmbeddedQueue queue(TestPluginContext process, Object... pairs) {
+        return (EmbeddedQueue) new EmbeddedQueueFactory().create(config(pairs), SETTINGS, process);
+    }
+
+    static EmbeddedResultStore store(TestPluginContext process, Duration ttl, Object... pairs) {
         return (EmbeddedResultStore) new EmbeddedResultStoreFactory().create(config(pairs), new ResultSettings(ttl),
-                new TestPluginContext(home, instanceId));
+                process);
     }
 
     static Message message(String id) {

@@ -1,5 +1,6 @@
 package io.openhqm.plugin.embedded;
 
+import static io.openhqm.plugin.embedded.Fixtures.process;
 import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static io.openhqm.plugin.embedded.Fixtures.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +13,7 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,8 +40,9 @@ class SchemaMigrationTest {
     void aDatabaseOfSchemaVersion1OpensWithItsRowsAndTakesOwnersAndAttributes() throws Exception {
         writeVersion1Database();
 
-        try (EmbeddedQueue queue = queue(home, "a"); QueueConsumer consumer = queue.consumer("c");
-             EmbeddedResultStore store = store(home, "a", Duration.ofHours(1))) {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c");
+             EmbeddedResultStore store = store(process, Duration.ofHours(1))) {
             assertEquals(Schema.VERSION, userVersion());
             assertEquals(1, queue.depth());
 
@@ -49,7 +52,7 @@ class SchemaMigrationTest {
                             null, null, Map.of())), old.message());
             old.ack();
 
-            DeadLetter oldDead = queue.deadLetters(10).getFirst();
+            DeadLetter oldDead = queue.deadLetterBrowser().orElseThrow().newest(10).getLast();
             assertEquals("old-dead", oldDead.message().correlationId());
             assertNull(oldDead.message().metadata().owner());
             assertEquals(Map.of(), oldDead.message().metadata().attributes());
@@ -66,9 +69,10 @@ class SchemaMigrationTest {
             Delivery delivery = consumer.poll(1, Duration.ofSeconds(1)).getFirst();
             assertEquals(fresh, delivery.message());
             delivery.deadLetter("rejected");
-            assertEquals(List.of("old-dead", "new-message"),
-                    queue.deadLetters(10).stream().map(d -> d.message().correlationId()).toList());
-            assertEquals(fresh, queue.deadLetters(10).get(1).message());
+            List<DeadLetter> dead = queue.deadLetterBrowser().orElseThrow().newest(10);
+            assertEquals(List.of("new-message", "old-dead"), dead.stream().map(d -> d.message().correlationId())
+                    .toList());
+            assertEquals(fresh, dead.getFirst().message());
 
             RequestRecord record = RequestRecord.pending("new-result", Instant.now(), "owner-2",
                     Map.of("source", "\"web\""));
@@ -80,8 +84,11 @@ class SchemaMigrationTest {
     @Test
     void aMigratedDatabaseOpensAgainUnchanged() throws Exception {
         writeVersion1Database();
-        queue(home, "a").close();
-        try (EmbeddedQueue queue = queue(home, "a")) {
+        try (TestPluginContext first = process(home, "a")) {
+            queue(first).close();
+        }
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process)) {
             assertEquals(Schema.VERSION, userVersion());
             assertEquals(1, queue.depth());
         }

@@ -24,10 +24,9 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.openhqm.api.ErrorKind;
 import io.openhqm.api.Health;
 import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginContext;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -42,16 +41,16 @@ import org.slf4j.LoggerFactory;
  * command of the queue and the result store goes through (Lettuce pipelines concurrent commands on it), and
  * factories for the dedicated connections of blocking reads and of pub/sub.
  *
- * <p>Queue and result store read the same {@code queue.redis} block; {@link #acquire} hands both the same backend
- * (reference counted), so a process keeps one client and one shared connection.
+ * <p>Queue and result store read the same {@code queue.redis} block; {@link #of} hands both the same backend, a
+ * resource shared through the {@link PluginContext} that the server closes after both, so a process keeps one
+ * client and one shared connection.
  *
  * <p>While Redis is unreachable, commands fail at once ({@code REJECT_COMMANDS}) or after
  * {@code command_timeout}; Lettuce reconnects by itself with a backoff up to {@code reconnect_delay_max}.
  */
-final class RedisBackend {
+final class RedisBackend implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    private static final Map<RedisConfig, RedisBackend> SHARED = new HashMap<>();
 
     private final RedisConfig config;
     private final ClientResources resources;
@@ -59,7 +58,6 @@ final class RedisBackend {
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisAsyncCommands<String, byte[]> redis;
-    private int references;
 
     private RedisBackend(RedisConfig config) {
         this.config = config;
@@ -115,27 +113,14 @@ final class RedisBackend {
         });
     }
 
-    /** The backend for {@code config}, connecting on first use. Pair every call with {@link #release()}. */
-    static RedisBackend acquire(RedisConfig config) {
-        synchronized (SHARED) {
-            RedisBackend backend = SHARED.get(config);
-            if (backend == null) {
-                backend = new RedisBackend(config);
-                SHARED.put(config, backend);
-            }
-            backend.references++;
-            return backend;
-        }
+    /** This process's backend for {@code config}, connecting on first use; the server closes it after the adapters. */
+    static RedisBackend of(RedisConfig config, PluginContext context) {
+        return context.shared(RedisBackend.class, config, () -> new RedisBackend(config));
     }
 
-    /** Gives back one reference; the last one closes the connections and the client's threads. */
-    void release() {
-        synchronized (SHARED) {
-            if (--references > 0) {
-                return;
-            }
-            SHARED.remove(config);
-        }
+    /** Closes the connections and the client's threads. */
+    @Override
+    public void close() {
         try {
             connection.close();
         } finally {

@@ -2,7 +2,6 @@ package io.openhqm.plugin.redis;
 
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
@@ -12,9 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
 import io.openhqm.api.PluginContext;
 import io.openhqm.api.message.Message;
-import io.openhqm.api.message.MessageMetadata;
-import io.openhqm.api.queue.AttemptFailure;
-import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
@@ -22,10 +19,10 @@ import io.openhqm.api.result.RequestRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +67,7 @@ final class RedisQueue implements Queue {
     final Counter reclaimed;
     private final String consumerBase;
     private final XAddArgs publishArgs;
+    private final RedisDeadLetterBrowser deadLetters;
     private final Set<RedisConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hqm-redis-lease").daemon(true).factory());
@@ -83,6 +81,7 @@ final class RedisQueue implements Queue {
         this.consumerBase = config.consumerName(context);
         this.publishArgs = config.maxStreamLength() > 0
                 ? XAddArgs.Builder.maxlen(config.maxStreamLength()).approximateTrimming() : null;
+        this.deadLetters = new RedisDeadLetterBrowser(backend, keys);
         MeterRegistry meters = context.meterRegistry();
         this.reclaimed = Counter.builder("openhqm.queue.reclaimed").tag("queue", keys.stream())
                 .description("Messages taken over from consumers that left them unsettled past the visibility timeout")
@@ -162,36 +161,8 @@ final class RedisQueue implements Queue {
     }
 
     @Override
-    public List<DeadLetter> deadLetters(int limit) {
-        List<StreamMessage<String, byte[]>> entries = backend.await(
-                redis.xrange(keys.deadLetterStream(), io.lettuce.core.Range.create("-", "+"),
-                        io.lettuce.core.Limit.from(Math.max(1, limit))), "reading the dead-letter queue");
-        List<DeadLetter> out = new ArrayList<>(entries.size());
-        for (StreamMessage<String, byte[]> entry : entries) {
-            Map<String, byte[]> f = entry.getBody();
-            String reason = text(f.get("dlq_reason"), "unknown");
-            Instant at = f.containsKey("dlq_at") ? Instant.ofEpochMilli(Long.parseLong(text(f.get("dlq_at"), "0")))
-                    : EntryFormat.entryTime(entry.getId());
-            Message message;
-            List<AttemptFailure> history;
-            try {
-                EntryFormat.Decoded decoded = EntryFormat.decode(text(f.get("dlq_source_id"), entry.getId()), f);
-                message = decoded.message();
-                history = decoded.history();
-            } catch (EntryFormat.Undecodable e) {
-                message = new Message(text(f.get("dlq_source_id"), entry.getId()), new byte[0],
-                        "application/octet-stream", Map.of(),
-                        MessageMetadata.defaults(at));
-                history = List.of();
-            }
-            out.add(new DeadLetter(message, reason, history, at));
-        }
-        return out;
-    }
-
-    @Override
-    public long deadLetterCount() {
-        return backend.await(redis.xlen(keys.deadLetterStream()), "reading the dead-letter queue length");
+    public Optional<DeadLetterBrowser> deadLetterBrowser() {
+        return Optional.of(deadLetters);
     }
 
     /** Keeps the in-flight entries of live consumers from being reclaimed by others. */
@@ -279,16 +250,11 @@ final class RedisQueue implements Queue {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String text(byte[] bytes, String fallback) {
-        return bytes == null ? fallback : new String(bytes, StandardCharsets.UTF_8);
-    }
-
     @Override
     public void close() {
         leases.shutdownNow();
         for (RedisConsumer consumer : List.copyOf(consumers)) {
             consumer.close();
         }
-        backend.release();
     }
 }

@@ -22,12 +22,6 @@ public final class RedisQueueFactory implements QueueFactory {
 
     @Override
     public Queue create(PluginConfig config, QueueSettings settings, PluginContext context) {
-        RedisBackend backend = RedisBackend.acquire(RedisConfig.parse(config));
-        try {
-            return new RedisQueue(backend, settings, context);
-        } catch (RuntimeException e) {
-            backend.release();
-            throw e;
-        }
+        return new RedisQueue(RedisBackend.of(RedisConfig.parse(config), context), settings, context);
     }
 }

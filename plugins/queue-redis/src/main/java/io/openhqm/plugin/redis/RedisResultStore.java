@@ -161,10 +161,6 @@ final class RedisResultStore implements ResultStore {
 
     @Override
     public void close() {
-        try {
-            waiters.close();
-        } finally {
-            backend.release();
-        }
+        waiters.close();
     }
 }

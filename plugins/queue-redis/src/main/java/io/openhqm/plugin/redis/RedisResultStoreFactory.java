@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Creates {@link RedisResultStore}s for {@code results.type = "redis"} from the block {@code queue.redis}; a store
- * and a queue of the same process and settings share one connection. Thread-safe.
+ * and a queue of the same process and settings share one connection ({@link RedisBackend#of}). Thread-safe.
  */
 public final class RedisResultStoreFactory implements ResultStoreFactory {
 
@@ -25,6 +25,6 @@ public final class RedisResultStoreFactory implements ResultStoreFactory {
 
     @Override
     public ResultStore create(PluginConfig config, ResultSettings settings, PluginContext context) {
-        return new RedisResultStore(RedisBackend.acquire(RedisConfig.parse(config)), settings.ttl());
+        return new RedisResultStore(RedisBackend.of(RedisConfig.parse(config), context), settings.ttl());
     }
 }

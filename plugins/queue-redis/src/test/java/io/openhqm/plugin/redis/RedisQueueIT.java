@@ -13,6 +13,7 @@ import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
@@ -63,11 +64,23 @@ class RedisQueueIT {
         }
     }
 
+    /** A simulated server process: its adapters share one connection, closed after them. */
+    private TestPluginContext process() {
+        TestPluginContext process = new TestPluginContext("test-host");
+        open.add(process);
+        return process;
+    }
+
+    /** A queue in a process of its own. */
     private RedisQueue queue(String consumerName, Object... extra) {
-        List<Object> kv = new ArrayList<>(List.of("url", redis.url(), "consumer_name", consumerName));
+        return queue(process(), redis.url(), consumerName, extra);
+    }
+
+    private RedisQueue queue(TestPluginContext process, String url, String consumerName, Object... extra) {
+        List<Object> kv = new ArrayList<>(List.of("url", url, "consumer_name", consumerName));
         kv.addAll(List.of(extra));
         RedisQueue queue = (RedisQueue) new RedisQueueFactory()
-                .create(MapPluginConfig.of("queue.redis", kv.toArray()), SETTINGS, new TestPluginContext("test-host"));
+                .create(MapPluginConfig.of("queue.redis", kv.toArray()), SETTINGS, process);
         open.add(queue);
         return queue;
     }
@@ -76,6 +89,10 @@ class RedisQueueIT {
         QueueConsumer consumer = queue.consumer("workers");
         open.add(consumer);
         return consumer;
+    }
+
+    private static DeadLetterBrowser deadLetters(RedisQueue queue) {
+        return queue.deadLetterBrowser().orElseThrow();
     }
 
     private static Message message(String id, String body) {
@@ -94,9 +111,11 @@ class RedisQueueIT {
 
     @Test
     void theOutcomeIsStoredAndTheEntryAcknowledgedInOneStepWithThePluginsOwnStore() throws Exception {
-        RedisQueue queue = queue("a");
-        RedisResultStore store = new RedisResultStore(RedisBackend.acquire(queue.config), Duration.ofMinutes(5));
+        TestPluginContext process = process();
+        RedisQueue queue = queue(process, redis.url(), "a");
+        RedisResultStore store = new RedisResultStore(RedisBackend.of(queue.config, process), Duration.ofMinutes(5));
         open.add(store);
+        assertTrue(store.sharesBackendWith(queue));
         queue.publish(message("done-1", "{}")).toCompletableFuture().join();
         Delivery delivery = pollUntil(consumer(queue), 1, Duration.ofSeconds(5)).get(0);
         Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -161,8 +180,8 @@ class RedisQueueIT {
 
         deferred.deadLetter("gave up");
         assertEquals(0, queue.depth());
-        assertEquals(1, queue.deadLetterCount());
-        DeadLetter dead = queue.deadLetters(10).get(0);
+        assertEquals(1, deadLetters(queue).count());
+        DeadLetter dead = deadLetters(queue).newest(10).get(0);
         assertEquals("slow", dead.message().correlationId());
         assertEquals("gave up", dead.reason());
         assertEquals(List.of("backend said 503", "gave up"), dead.history().stream().map(h -> h.error()).toList());
@@ -241,7 +260,7 @@ class RedisQueueIT {
 
         assertEquals(3, again.attempt(), "the engine decides with worker.max_retries");
         assertEquals(2, again.history().size());
-        assertEquals(0, third.deadLetterCount());
+        assertEquals(0, deadLetters(third).count());
         assertNull(redis.call("GET", "openhqm:result:poison"), "a queue never writes results");
     }
 
@@ -280,8 +299,8 @@ class RedisQueueIT {
         assertEquals(3, got.get(1).message().metadata().priority());
         got.forEach(Delivery::ack);
         assertTrue(consumer.poll(5, Duration.ofMillis(100)).isEmpty(), "the junk entry is not delivered");
-        waitFor(() -> queue.deadLetterCount() == 1 ? true : null, Duration.ofSeconds(3));
-        assertTrue(queue.deadLetters(1).get(0).reason().startsWith("not a message"));
+        waitFor(() -> deadLetters(queue).count() == 1 ? true : null, Duration.ofSeconds(3));
+        assertTrue(deadLetters(queue).newest(1).get(0).reason().startsWith("not a message"));
         assertEquals(0, queue.depth());
     }
 
@@ -307,9 +326,7 @@ class RedisQueueIT {
     @Test
     void redisDownFailsFastAndEverythingResumesWhenItIsBack() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(
-                    MapPluginConfig.of("queue.redis", "url", own.url(), "consumer_name", "c"), SETTINGS, new TestPluginContext("h"));
-            open.add(queue);
+            RedisQueue queue = queue(process(), own.url(), "c");
             QueueConsumer consumer = consumer(queue);
             queue.publish(message("in-flight", "{}")).toCompletableFuture().join();
             Delivery inFlight = pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0);
@@ -395,7 +412,7 @@ class RedisQueueIT {
         assertEquals(Set.of("b:workers"), holders());
         assertEquals(0L, redis.callLong("XLEN", "openhqm:retry:openhqm-requests"), "no duplicate handed back");
         assertEquals(0L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"));
-        assertEquals(0, slow.deadLetterCount(), "no dead letter of a message b still processes");
+        assertEquals(0, deadLetters(slow).count(), "no dead letter of a message b still processes");
 
         taken.forEach(Delivery::ack);
         assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
@@ -505,10 +522,10 @@ class RedisQueueIT {
         assertEquals(0L, redis.callLong("XLEN", "openhqm-requests"));
         assertEquals(1L, redis.callLong("ZCARD", "openhqm:delayed:openhqm-requests"), "the default pool's name");
 
-        assertEquals(1, billing.deadLetterCount());
-        assertEquals(0, standard.deadLetterCount());
+        assertEquals(1, deadLetters(billing).count());
+        assertEquals(0, deadLetters(standard).count());
         assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq:billing"));
-        DeadLetter dead = billing.deadLetters(10).get(0);
+        DeadLetter dead = deadLetters(billing).newest(10).get(0);
         assertEquals("x", dead.message().correlationId());
         assertEquals("billing gave up", dead.reason());
         List<?> entry = (List<?>) ((List<?>) redis.call("XRANGE", "openhqm-dlq:billing", "-", "+")).get(0);
@@ -519,8 +536,29 @@ class RedisQueueIT {
         pollUntil(billingConsumer, 1, Duration.ofSeconds(5)).get(0).ack();
         pollUntil(standardConsumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("standard gave up");
         assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq"), "the default pool's dead letters keep their name");
-        assertEquals(1, standard.deadLetterCount());
-        assertEquals(1, billing.deadLetterCount());
+        assertEquals(1, deadLetters(standard).count());
+        assertEquals(1, deadLetters(billing).count());
+    }
+
+    @Test
+    @SuppressWarnings("removal")
+    void theDeadLetterBrowserListsNewestFirstAndTheDeprecatedMethodsReadThroughIt() throws Exception {
+        RedisQueue queue = queue("a");
+        QueueConsumer consumer = consumer(queue);
+        assertEquals(List.of(), deadLetters(queue).newest(10));
+        for (String id : List.of("m1", "m2", "m3")) {
+            queue.publish(message(id, "{}")).toCompletableFuture().join();
+            pollUntil(consumer, 1, Duration.ofSeconds(5)).get(0).deadLetter("gave up on " + id);
+        }
+
+        DeadLetterBrowser browser = deadLetters(queue);
+        assertEquals(3, browser.count());
+        assertEquals(List.of("m3", "m2"), browser.newest(2).stream().map(d -> d.message().correlationId()).toList());
+        assertEquals("gave up on m3", browser.newest(1).get(0).reason());
+        assertEquals(List.of(), browser.newest(0));
+        assertThrows(IllegalArgumentException.class, () -> browser.newest(-1));
+        assertEquals(3, queue.deadLetterCount());
+        assertEquals(List.of("m2", "m3"), queue.deadLetters(2).stream().map(d -> d.message().correlationId()).toList());
     }
 
     @Test
@@ -565,9 +603,7 @@ class RedisQueueIT {
     @Test
     void aWorkerWhoseSettleFailedDoesNotTakeTheEntryBackFromTheOneThatReclaimedIt() throws Exception {
         try (RedisServer own = RedisServer.startPersistent()) {
-            RedisQueue stalled = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
-                    "consumer_name", "a", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
-            open.add(stalled);
+            RedisQueue stalled = queue(process(), own.url(), "a", "visibility_timeout", "1s");
             QueueConsumer first = consumer(stalled);
             stalled.publish(message("m", "{}")).toCompletableFuture().join();
             Delivery held = pollUntil(first, 1, Duration.ofSeconds(5)).get(0);
@@ -576,9 +612,7 @@ class RedisQueueIT {
             own.restart();
             waitFor(() -> stalled.health().healthy() ? true : null, Duration.ofSeconds(10));
 
-            RedisQueue other = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", own.url(),
-                    "consumer_name", "b", "visibility_timeout", "1s"), SETTINGS, new TestPluginContext("h"));
-            open.add(other);
+            RedisQueue other = queue(process(), own.url(), "b", "visibility_timeout", "1s");
             QueueConsumer taker = consumer(other);
             List<Delivery> taken = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -607,10 +641,12 @@ class RedisQueueIT {
     }
 
     @Test
-    void closingLeavesNoThreadBehind() throws Exception {
-        RedisQueue queue = queue("t");
-        var store = new RedisResultStoreFactory().create(MapPluginConfig.of("queue.redis", "url", redis.url(), "consumer_name", "t"),
-                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), new TestPluginContext("h"));
+    void closingTheAdaptersAndThenTheProcessLeavesNoThreadBehind() throws Exception {
+        TestPluginContext process = new TestPluginContext("h");
+        var config = MapPluginConfig.of("queue.redis", "url", redis.url(), "consumer_name", "t");
+        RedisQueue queue = (RedisQueue) new RedisQueueFactory().create(config, SETTINGS, process);
+        var store = new RedisResultStoreFactory().create(config,
+                new io.openhqm.api.result.ResultSettings(Duration.ofMinutes(1)), process);
         store.awaitTerminal("nobody", Duration.ofMillis(100)).toCompletableFuture().join();
         QueueConsumer consumer = queue.consumer("workers");
         consumer.poll(1, Duration.ofMillis(50));
@@ -618,7 +654,7 @@ class RedisQueueIT {
         consumer.close();
         store.close();
         queue.close();
-        open.remove(queue);
+        process.close();
         waitFor(() -> pluginThreads() == 0 ? true : null, Duration.ofSeconds(5));
     }
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /** The result store against a real redis-server. */
 class RedisResultStoreIT {
     private static RedisServer redis;
-    private final List<ResultStore> open = new ArrayList<>();
+    private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeAll
     static void startRedis() {
@@ -51,15 +51,18 @@ class RedisResultStoreIT {
     }
 
     @AfterEach
-    void closeAll() {
-        open.forEach(ResultStore::close);
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
     }
 
-    /** A store; a distinct {@code connect_timeout} gives it a connection of its own, as another process has. */
-    private ResultStore store(Duration ttl, String connectTimeout) {
-        ResultStore store = new RedisResultStoreFactory().create(
-                MapPluginConfig.of("queue.redis", "url", redis.url(), "connect_timeout", connectTimeout), new ResultSettings(ttl),
-                new TestPluginContext("h"));
+    /** A store in a process of its own, with a connection of its own. */
+    private ResultStore store(Duration ttl) {
+        TestPluginContext process = new TestPluginContext("h");
+        open.add(process);
+        ResultStore store = new RedisResultStoreFactory().create(MapPluginConfig.of("queue.redis", "url", redis.url()),
+                new ResultSettings(ttl), process);
         open.add(store);
         return store;
     }
@@ -68,7 +71,7 @@ class RedisResultStoreIT {
 
     @Test
     void storesAndReadsRecordsWithTheirTtl() {
-        ResultStore store = store(Duration.ofSeconds(120), "2s");
+        ResultStore store = store(Duration.ofSeconds(120));
         RequestRecord pending = RequestRecord.pending("a1", T0, "owner-hash");
         store.put(pending).toCompletableFuture().join();
         assertEquals(Optional.of(pending), store.get("a1").toCompletableFuture().join());
@@ -88,8 +91,8 @@ class RedisResultStoreIT {
 
     @Test
     void aWaiterIsWokenByTheTerminalPutOfAnotherProcess() throws Exception {
-        ResultStore listener = store(Duration.ofMinutes(5), "2s");
-        ResultStore worker = store(Duration.ofMinutes(5), "3s");
+        ResultStore listener = store(Duration.ofMinutes(5));
+        ResultStore worker = store(Duration.ofMinutes(5));
         RequestRecord pending = RequestRecord.pending("w1", T0, null);
         listener.put(pending).toCompletableFuture().join();
         CompletableFuture<Optional<RequestRecord>> waiting = listener.awaitTerminal("w1", Duration.ofSeconds(20))
@@ -117,7 +120,7 @@ class RedisResultStoreIT {
 
     @Test
     void aWaitStartedOnALettuceThreadDoesNotBlockIt() throws Exception {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         RequestRecord pending = RequestRecord.pending("n1", T0, null);
         // The first wait opens the notification connection; here it starts in the put's callback, on Lettuce's
         // event loop, where a blocking connect would deadlock.
@@ -131,8 +134,8 @@ class RedisResultStoreIT {
 
     @Test
     void manyWaitersOnManyIdsAreAllWoken() throws Exception {
-        ResultStore listener = store(Duration.ofMinutes(5), "2s");
-        ResultStore worker = store(Duration.ofMinutes(5), "3s");
+        ResultStore listener = store(Duration.ofMinutes(5));
+        ResultStore worker = store(Duration.ofMinutes(5));
         List<CompletableFuture<Optional<RequestRecord>>> waits = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             listener.put(RequestRecord.pending("id" + i, T0, null)).toCompletableFuture().join();
@@ -150,7 +153,7 @@ class RedisResultStoreIT {
 
     @Test
     void aWaiterWhoseTimeIsUpGetsTheRecordAsItIs() throws Exception {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         RequestRecord pending = RequestRecord.pending("t1", T0, null);
         store.put(pending).toCompletableFuture().join();
         long start = System.nanoTime();
@@ -173,8 +176,8 @@ class RedisResultStoreIT {
 
     @Test
     void anIdempotencyKeyIsHeldByTheFirstClaim() {
-        ResultStore a = store(Duration.ofMinutes(5), "2s");
-        ResultStore b = store(Duration.ofMinutes(5), "3s");
+        ResultStore a = store(Duration.ofMinutes(5));
+        ResultStore b = store(Duration.ofMinutes(5));
         IdempotencyClaim first = new IdempotencyClaim("k1", "fp1", "id-1");
         assertSame(first, a.claimIdempotencyKey(first).toCompletableFuture().join());
         assertEquals(first, b.claimIdempotencyKey(new IdempotencyClaim("k1", "fp2", "id-2")).toCompletableFuture()
@@ -184,8 +187,8 @@ class RedisResultStoreIT {
 
     @Test
     void aTerminalRecordIsFinalAndKeepsItsTtl() {
-        ResultStore store = store(Duration.ofSeconds(120), "2s");
-        ResultStore late = store(Duration.ofMinutes(10), "3s");
+        ResultStore store = store(Duration.ofSeconds(120));
+        ResultStore late = store(Duration.ofMinutes(10));
         RequestRecord pending = RequestRecord.pending("f1", T0, "owner", Map.of("tenant", "\"t1\""));
         store.put(pending).toCompletableFuture().join();
         assertEquals(Optional.of(pending), store.get("f1").toCompletableFuture().join(), "attributes are kept");
@@ -203,7 +206,7 @@ class RedisResultStoreIT {
 
     @Test
     void aRefusedPutNotifiesNobody() {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         RequestRecord pending = RequestRecord.pending("f2", T0, null);
         redis.call("CONFIG", "RESETSTAT");
         store.put(pending.finished(Status.COMPLETED, Reply.json(new byte[] {'1'}), null, 1, T0)).toCompletableFuture()
@@ -215,7 +218,7 @@ class RedisResultStoreIT {
 
     @Test
     void anIdempotencyKeyIsReleasedOnlyByTheClaimThatHoldsIt() {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         IdempotencyClaim held = new IdempotencyClaim("k2", "fp1", "id-1");
         store.claimIdempotencyKey(held).toCompletableFuture().join();
         store.releaseIdempotencyKey(new IdempotencyClaim("k2", "fp2", "id-1")).toCompletableFuture().join();
@@ -230,7 +233,7 @@ class RedisResultStoreIT {
 
     @Test
     void onlyAnUntouchedPendingRecordIsDiscarded() {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         RequestRecord fresh = RequestRecord.pending("d1", T0, null);
         RequestRecord taken = RequestRecord.pending("d2", T0, null).processing(1, T0);
         RequestRecord retrying = RequestRecord.pending("d3", T0, null).processing(1, T0).waitingForRetry("503", T0);
@@ -249,7 +252,7 @@ class RedisResultStoreIT {
 
     @Test
     void putsWorkAfterRedisForgotItsScripts() {
-        ResultStore store = store(Duration.ofMinutes(5), "2s");
+        ResultStore store = store(Duration.ofMinutes(5));
         redis.call("SCRIPT", "FLUSH");
         RequestRecord pending = RequestRecord.pending("s1", T0, null);
         store.put(pending).toCompletableFuture().join();
@@ -258,6 +261,6 @@ class RedisResultStoreIT {
 
     @Test
     void healthSaysWhetherRedisAnswers() {
-        assertTrue(store(Duration.ofMinutes(5), "2s").health().healthy());
+        assertTrue(store(Duration.ofMinutes(5)).health().healthy());
     }
 }
