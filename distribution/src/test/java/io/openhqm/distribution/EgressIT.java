@@ -1,14 +1,18 @@
 package io.openhqm.distribution;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -118,6 +122,111 @@ class EgressIT {
         assertEquals(0, check.status(), check.err());
         assertFalse((check.out() + check.err()).contains(TOKEN), "check-config never shows the token");
         assertFalse(installation.log().contains(TOKEN), "the log never shows the token");
+    }
+
+    @Test
+    void anOpenBreakerHoldsItsEndpointsMessagesWithoutUsingAttemptsWhileOthersFlow() throws Exception {
+        Path config = Files.writeString(work.resolve("breaker.conf"), """
+                proxy {
+                  enabled = true
+                  default_endpoint = healthy
+                  endpoints {
+                    healthy.url = "%s"
+                    down {
+                      url = "%s"
+                      circuit_breaker { minimum_calls = 4, sliding_window_size = 4, wait_in_open = 2s }
+                    }
+                  }
+                }
+                worker { count = 16, max_retries = 3, retry_delay_base = 300ms }
+                """.formatted(backend.url("/healthy"), backend.url("/down")));
+        Instant back = Instant.now().plusSeconds(8);
+        backend.answer(r -> r.path().equals("/down") && Instant.now().isBefore(back)
+                ? Backend.Answer.json(503, "{\"down\":true}") : Backend.Answer.json(200, "{\"ok\":true}"));
+        installation.start("--config", config.toString());
+
+        List<String> held = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            held.add(submit("{\"payload\": {\"n\": " + i + "}, \"metadata\": {\"endpoint\": \"down\"}}"));
+        }
+        backend.await("/down", 4, Duration.ofSeconds(5));
+        assertTrue(awaitMetric("openhqm_circuit_breaker_state{endpoint=\"down\"", 1.0, Duration.ofSeconds(5)),
+                "the breaker opens");
+        HttpResponse<String> other = installation.post("/api/v1/submit", "{\"payload\": {\"other\": 1}}",
+                Map.of("Prefer", "wait=5"));
+        assertEquals(200, other.statusCode(), "another endpoint keeps flowing: " + other.body());
+
+        for (String id : held) {
+            JsonNode r = awaitTerminal(id);
+            assertEquals("COMPLETED", r.get("status").asText(), r.toString());
+        }
+        long callsWhileDown = backend.received("/down").stream().filter(r -> r.at().isBefore(back)).count();
+        assertTrue(callsWhileDown < 8 * 4, "while open the endpoint is spared: " + callsWhileDown + " calls");
+        assertEquals(0, installation.json("/api/v1/status/" + held.get(0)).path("attempts").asInt() > 4 ? 1 : 0);
+        assertFalse(installation.get("/metrics").body().contains("openhqm_queue_dlq_total{"),
+                "nothing was dead-lettered");
+    }
+
+    @Test
+    void theSeedsEnvironmentOnlySidecarForwardsSubmissionsAndTransparentRequests() throws Exception {
+        byte[] binary = new byte[256];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        backend.answer(r -> switch (r.path()) {
+            case "/legacy/gone" -> Backend.Answer.json(404, "{\"error\":\"no such item\"}");
+            case "/legacy/blob" -> new Backend.Answer(201, Map.of("Content-Type", "application/octet-stream",
+                    "Set-Cookie", "a=1\nb=2", "X-App", "legacy"), r.body());
+            default -> Backend.Answer.json(200, "{\"method\":\"" + r.method() + "\",\"path\":\"" + r.path()
+                    + "\",\"query\":\"" + r.query() + "\"}");
+        });
+        installation.start(Map.of("OPENHQM_PROXY__ENABLED", "true",
+                "OPENHQM_PROXY__DEFAULT_ENDPOINT", backend.url(""), "OPENHQM_SERVER__MODE", "proxy"));
+
+        HttpResponse<String> submitted = installation.post("/api/v1/submit", "{\"payload\": {\"a\": 1}}",
+                Map.of("Prefer", "wait=10"));
+        assertEquals(200, submitted.statusCode(), submitted.body());
+        assertEquals("POST", RedisDeployment.JSON.readTree(submitted.body()).get("result").get("method").asText());
+
+        HttpResponse<byte[]> get = installation.send("GET", "/legacy/items?x=1&y=%20two", new byte[0], Map.of());
+        assertEquals(200, get.statusCode());
+        assertEquals("{\"method\":\"GET\",\"path\":\"/legacy/items\",\"query\":\"x=1&y=%20two\"}",
+                new String(get.body(), StandardCharsets.UTF_8));
+        assertEquals("application/json", get.headers().firstValue("content-type").orElseThrow());
+
+        HttpResponse<byte[]> put = installation.send("PUT", "/legacy/blob", binary,
+                Map.of("Content-Type", "application/octet-stream"));
+        assertEquals(201, put.statusCode());
+        assertArrayEquals(binary, put.body(), "a binary body goes and comes back byte for byte");
+        assertEquals(List.of("a=1", "b=2"), put.headers().allValues("set-cookie"));
+        assertEquals("legacy", put.headers().firstValue("x-app").orElseThrow());
+        assertEquals("PUT", backend.received("/legacy/blob").get(0).method());
+
+        HttpResponse<byte[]> gone = installation.send("DELETE", "/legacy/gone", new byte[0], Map.of());
+        assertEquals(404, gone.statusCode(), "the app's own status");
+        assertEquals("{\"error\":\"no such item\"}", new String(gone.body(), StandardCharsets.UTF_8));
+
+        HttpResponse<byte[]> async = installation.send("POST", "/legacy/later", "{}".getBytes(StandardCharsets.UTF_8),
+                Map.of("Content-Type", "application/json", "Prefer", "respond-async"));
+        assertEquals(202, async.statusCode());
+        assertEquals("respond-async", async.headers().firstValue("preference-applied").orElseThrow());
+        String location = async.headers().firstValue("location").orElseThrow();
+        JsonNode later = installation.json(location + "?wait=10");
+        assertEquals("COMPLETED", later.get("status").asText(), later.toString());
+        assertEquals("/legacy/later", later.get("result").get("path").asText());
+    }
+
+    private boolean awaitMetric(String line, double value, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String l : installation.get("/metrics").body().split("\n")) {
+                if (l.startsWith(line) && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) == value) {
+                    return true;
+                }
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private String submit(String body) throws Exception {
