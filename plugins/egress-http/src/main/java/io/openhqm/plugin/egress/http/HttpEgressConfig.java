@@ -125,13 +125,13 @@ record HttpEgressConfig(String path, String defaultEndpoint, Map<String, Endpoin
         }
     }
 
-    /** The known key within edit distance 2 of {@code key}, or {@code null}. */
+    /** The nearest known key, if within edit distance 2 (3 for keys of 9 characters or more), or {@code null}. */
     static String closest(String key, Set<String> known) {
         String best = null;
-        int bestDistance = 3;
+        int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {
             int d = distance(key, candidate);
-            if (d < bestDistance) {
+            if (d < bestDistance && d <= Math.max(2, Math.min(key.length(), candidate.length()) / 3)) {
                 best = candidate;
                 bestDistance = d;
             }
