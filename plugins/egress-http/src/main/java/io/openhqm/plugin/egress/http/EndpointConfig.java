@@ -38,10 +38,11 @@ record EndpointConfig(String name, URI url, String method, Set<String> allowedMe
     @Override
     public String toString() {
         return "Endpoint[" + name + ", " + method + " " + url + ", allowed " + allowedMethods + ", timeout "
-                + timeout + ", auth " + auth + ", static headers " + headers.keySet()
+                + EndpointSender.human(timeout) + ", auth " + auth + ", static headers " + headers.keySet()
                 + (rateLimit > 0 ? ", rate_limit " + rateLimit + "/s" : "")
                 + (maxConcurrency > 0 ? ", max_concurrency " + maxConcurrency : "")
-                + ", breaker " + (breaker.enabled() ? "on" : "off") + ", " + httpVersion
+                + ", breaker " + (breaker.enabled() ? "on" : "off")
+                + (httpVersion == HttpClient.Version.HTTP_2 ? ", HTTP/2" : "")
                 + (caFile != null ? ", ca_file " + caFile : "")
                 + (signingSecrets.isEmpty() ? "" : ", signed with " + signingSecrets.size() + " secret(s)") + "]";
     }

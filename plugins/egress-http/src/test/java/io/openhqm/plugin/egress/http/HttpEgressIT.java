@@ -290,6 +290,18 @@ class HttpEgressIT {
     }
 
     @Test
+    void http2FallsBackToHttp11WithABackendThatSpeaksOnlyThat() throws Exception {
+        egress("http_version", "2", "allowed_methods", List.of("GET", "POST"));
+
+        assertInstanceOf(Outcome.Completed.class, egress.send(json("{\"a\":1}"), attempt()));
+        assertInstanceOf(Outcome.Completed.class, egress.send(message(null, "GET", null, null, new byte[0],
+                "application/json", Map.of()), attempt()));
+
+        assertEquals("{\"a\":1}", new String(backend.requests().get(0).body(), StandardCharsets.UTF_8));
+        assertEquals(2, backend.count());
+    }
+
+    @Test
     void aRefusedConnectionIsRetried() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
