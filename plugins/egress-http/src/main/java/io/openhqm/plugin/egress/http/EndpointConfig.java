@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * One endpoint, {@code proxy.endpoints.<name>}, parsed and checked. {@link #toString()} shows no secret: neither
- * the credentials, nor static header values, nor signing secrets.
+ * the credentials, nor the URL's query (it may hold an API key), nor static header values, nor signing secrets.
  *
  * @param name             the endpoint's name (the metrics' {@code endpoint} tag)
  * @param url              the URL, without user information
@@ -37,7 +37,9 @@ record EndpointConfig(String name, URI url, String method, Set<String> allowedMe
 
     @Override
     public String toString() {
-        return "Endpoint[" + name + ", " + method + " " + url + ", allowed " + allowedMethods + ", timeout "
+        String shownUrl = url.getRawQuery() == null ? url.toString()
+                : url.toString().substring(0, url.toString().indexOf('?')) + "?****";
+        return "Endpoint[" + name + ", " + method + " " + shownUrl + ", allowed " + allowedMethods + ", timeout "
                 + EndpointSender.human(timeout) + ", auth " + auth + ", static headers " + headers.keySet()
                 + (rateLimit > 0 ? ", rate_limit " + rateLimit + "/s" : "")
                 + (maxConcurrency > 0 ? ", max_concurrency " + maxConcurrency : "")
