@@ -17,15 +17,26 @@ import java.util.concurrent.Flow;
  */
 final class BoundedBodyHandler implements HttpResponse.BodyHandler<byte[]> {
     private final long limit;
+    private final boolean head;
 
-    BoundedBodyHandler(long limit) {
+    /** For a HEAD request ({@code head}), or a 204 or 304 answer, {@code Content-Length} announces no body. */
+    BoundedBodyHandler(long limit, boolean head) {
         this.limit = limit;
+        this.head = head;
     }
 
     @Override
     public HttpResponse.BodySubscriber<byte[]> apply(HttpResponse.ResponseInfo info) {
-        long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
-        return new Subscriber(limit, info.statusCode(), declared > limit);
+        boolean bodiless = head || info.statusCode() == 204 || info.statusCode() == 304;
+        return new Subscriber(limit, info.statusCode(), !bodiless && declaredLength(info) > limit);
+    }
+
+    private static long declaredLength(HttpResponse.ResponseInfo info) {
+        try {
+            return info.headers().firstValueAsLong("content-length").orElse(-1);
+        } catch (NumberFormatException e) {
+            return -1; // the client rejects such a response itself
+        }
     }
 
     /** The response of {@code status} had a body over {@code limit} bytes. */

@@ -197,14 +197,13 @@ final class EndpointSender implements AutoCloseable {
     private Outcome call(HttpRequest request, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request,
-                new BoundedBodyHandler(maxResponseBytes));
+                new BoundedBodyHandler(maxResponseBytes, request.method().equals("HEAD")));
         HttpResponse<byte[]> response;
         try {
             response = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             future.cancel(true);
-            breakerIgnore();
-            throw e;
+            throw e; // send() releases the breaker's permit
         } catch (TimeoutException e) {
             future.cancel(true);
             return transportFailure(start, new HttpTimeoutException("request timed out"), timeout);

@@ -19,7 +19,7 @@ final class EgressFixture {
     private EgressFixture() {
     }
 
-    /** An endpoint block for {@code url} (as the core normalizes it: method and allowed_methods set) plus {@code keys}. */
+    /** An endpoint block for {@code url} as the core normalizes it (method, allowed_methods) plus {@code keys}. */
     static Map<String, Object> endpoint(String url, Object... keysAndValues) {
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("url", url);

@@ -91,7 +91,8 @@ class HttpEgressConfigTest {
         assertTrue(problems.contains("proxy.max_body: unknown key; proxy takes default_endpoint, enabled, endpoints,"
                 + " forward_headers, max_response_bytes, strip_headers, type"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("proxy.endpoints.billing.auth_tokn: unknown key;"
-                + " did you mean auth_token? an endpoint takes allowed_methods, auth_header_name,")), problems.toString());
+                + " did you mean auth_token? an endpoint takes allowed_methods, auth_header_name,")),
+                problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("proxy.endpoints.billing.circuit_breaker.wait_open:"
                 + " unknown key; did you mean wait_in_open?")), problems.toString());
         assertNoSecret(problems);
@@ -128,7 +129,8 @@ class HttpEgressConfigTest {
                 "headers", Map.of("Content-Length", "5", "X-Token", SECRET + "\n"),
                 "retry_on_status", List.of("abc", "200"), "rate_limit", "fast", "max_concurrency", -1,
                 "circuit_breaker", Map.of("failure_rate_threshold", 150, "minimum_calls", 0),
-                "http_version", "3", "signing_secrets", List.of("whsec_" + SECRET + "!", ""), "ca_file", "/nonexistent.pem");
+                "http_version", "3", "signing_secrets", List.of("whsec_" + SECRET + "!", ""),
+                "ca_file", "/nonexistent.pem");
         Map<String, Map<String, Object>> endpoints = new LinkedHashMap<>();
         endpoints.put("billing", endpoint);
         HqmException e = assertThrows(HqmException.class, () -> HttpEgressConfig.parse(proxy(endpoints,

@@ -356,6 +356,19 @@ class HttpEgressIT {
     }
 
     @Test
+    void aHeadAnswerAnnouncingABigBodyIsNotTooLarge() throws Exception {
+        egressWith(Map.of("billing", endpoint(backend.url(), "allowed_methods", List.of("HEAD"))),
+                "max_response_bytes", 1000);
+        backend.respond = r -> new Answer(200, Map.of(), new byte[5000], 0, false);
+
+        Outcome.Completed done = assertInstanceOf(Outcome.Completed.class, egress.send(message(null, "HEAD", null,
+                null, new byte[0], "application/json", Map.of()), attempt()));
+
+        assertEquals(0, done.reply().body().length);
+        assertEquals("HEAD", backend.last().method());
+    }
+
+    @Test
     void theBreakerOpensDefersWithoutCallingAndClosesWhenTheBackendIsBack() throws Exception {
         egress("circuit_breaker", Map.of("minimum_calls", 4, "sliding_window_size", 4, "failure_rate_threshold", 50,
                 "wait_in_open", "1s", "half_open_calls", 2));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Rate limit, concurrency limit and many calls in flight, against a real backend; these assert behaviour, not speed. */
+/** Rate limit, concurrency limit and many calls in flight against a real backend: behaviour, not speed. */
 class HttpEgressLimitsIT {
     private TestBackend backend;
     private HttpEgress egress;

@@ -100,7 +100,12 @@ final class TestBackend implements AutoCloseable {
                 Thread.sleep(answer.delayMillis());
             }
             answer.headers().forEach((k, v) -> v.forEach(value -> exchange.getResponseHeaders().add(k, value)));
-            boolean noBody = answer.body().length == 0 || request.method().equals("HEAD");
+            boolean noBody = answer.body().length == 0;
+            if (request.method().equals("HEAD")) {
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(answer.body().length));
+                exchange.sendResponseHeaders(answer.status(), -1);
+                return;
+            }
             exchange.sendResponseHeaders(answer.status(), noBody ? -1 : answer.chunked() ? 0 : answer.body().length);
             if (!noBody) {
                 try (OutputStream out = exchange.getResponseBody()) {
