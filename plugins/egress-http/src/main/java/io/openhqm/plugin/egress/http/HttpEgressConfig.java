@@ -80,7 +80,15 @@ record HttpEgressConfig(String path, String defaultEndpoint, Map<String, Endpoin
         Optional<PluginConfig> all = problems.read("endpoints", config::block);
         if (all.isPresent()) {
             for (String name : new TreeSet<>(all.get().keys())) {
-                Optional<PluginConfig> block = problems.read(name, all.get()::block);
+                Optional<PluginConfig> block;
+                try {
+                    block = all.get().block(name);
+                } catch (HqmException e) {
+                    // not quoted: the value may be a URL with credentials
+                    problems.addSentence(all.get().path() + "." + name + ": must be an endpoint block with at least"
+                            + " a url (the value is not shown)");
+                    continue;
+                }
                 if (block.isPresent()) {
                     EndpointConfig endpoint = new EndpointReader(name, block.get(), problems).read();
                     if (endpoint != null) {

@@ -151,6 +151,14 @@ class HttpEgressConfigTest {
     }
 
     @Test
+    void anEndpointThatIsNotABlockIsNotQuoted() {
+        List<String> problems = new HttpEgressFactory().validate(proxy(Map.of("billing",
+                Map.of("url", "http://127.0.0.1:9")), "endpoints", Map.of("billing", "http://app:" + SECRET + "@h")));
+        assertEquals(List.of("proxy.endpoints.billing: must be an endpoint block with at least a url (the value is not"
+                + " shown)"), problems);
+    }
+
+    @Test
     void aUrlWithCredentialsIsNeverShown() {
         HttpEgressConfig parsed = HttpEgressConfig.parse(proxy(Map.of("billing",
                 endpoint("https://app:" + SECRET + "@api.example.com/hook"))));
