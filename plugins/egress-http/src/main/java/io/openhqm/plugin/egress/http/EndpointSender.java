@@ -247,10 +247,21 @@ final class EndpointSender implements AutoCloseable {
         BoundedBodyHandler.ResponseTooLargeException tooLarge = find(failure,
                 BoundedBodyHandler.ResponseTooLargeException.class);
         if (tooLarge != null) {
+            String error = label + ": " + ResponseText.status(tooLarge.status) + ": the response body is larger"
+                    + " than proxy.max_response_bytes (" + tooLarge.limit + " bytes)";
+            if (endpoint.retryOnStatus().contains(tooLarge.status)) {
+                // e.g. a proxy's big 503 page: the status decides, not the size of its body
+                if (tooLarge.status == 429) {
+                    breakerIgnore();
+                } else {
+                    breakerFailure(elapsed, tooLarge);
+                }
+                retried.increment();
+                return Outcome.retry(error);
+            }
             breakerSuccess(elapsed);
             failed.increment();
-            return Outcome.failed(label + ": " + ResponseText.status(tooLarge.status) + ": the response body is larger"
-                    + " than proxy.max_response_bytes (" + tooLarge.limit + " bytes)");
+            return Outcome.failed(error);
         }
         String error;
         if (find(failure, HttpConnectTimeoutException.class) != null) {

@@ -353,6 +353,11 @@ class HttpEgressIT {
 
         backend.respond = r -> new Answer(200, Map.of(), new byte[1000], 0, false).streamed();
         assertInstanceOf(Outcome.Completed.class, egress.send(json("{}"), attempt()));
+
+        backend.respond = r -> new Answer(503, Map.of(), big, 0, false);
+        Outcome.Retry retry = assertInstanceOf(Outcome.Retry.class, egress.send(json("{}"), attempt()));
+        assertEquals("endpoint billing: HTTP 503 Service Unavailable: the response body is larger than"
+                + " proxy.max_response_bytes (1000 bytes)", retry.error());
     }
 
     @Test
