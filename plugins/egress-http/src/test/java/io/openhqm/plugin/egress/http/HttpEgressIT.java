@@ -400,6 +400,25 @@ class HttpEgressIT {
     }
 
     @Test
+    void anOpenBreakerHoldsOnlyItsOwnEndpoint() throws Exception {
+        Map<String, Object> breaker = Map.of("minimum_calls", 2, "sliding_window_size", 2);
+        egressWith(Map.of("down", endpoint(backend.url() + "/down", "circuit_breaker", breaker),
+                "up", endpoint(backend.url() + "/up", "circuit_breaker", breaker)));
+        backend.respond = r -> r.path().equals("/down") ? Answer.of(502, "bad gateway") : Answer.of(200, "ok");
+
+        for (int i = 0; i < 2; i++) {
+            assertInstanceOf(Outcome.Retry.class, egress.send(to("down", Map.of()), attempt()));
+        }
+
+        assertInstanceOf(Outcome.Deferred.class, egress.send(to("down", Map.of()), attempt()));
+        assertInstanceOf(Outcome.Completed.class, egress.send(to("up", Map.of()), attempt()));
+        assertEquals(1.0, context.meterRegistry().get("openhqm.circuit.breaker.state").tag("endpoint", "down")
+                .gauge().value());
+        assertEquals(0.0, context.meterRegistry().get("openhqm.circuit.breaker.state").tag("endpoint", "up")
+                .gauge().value());
+    }
+
+    @Test
     void fourHundredsAndTooManyRequestsDoNotOpenTheBreaker() throws Exception {
         egress("circuit_breaker", Map.of("minimum_calls", 2, "sliding_window_size", 2));
         backend.respond = r -> Answer.of(r.body().length == 1 ? 429 : 404, "no");
