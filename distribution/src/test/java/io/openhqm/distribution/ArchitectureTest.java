@@ -40,6 +40,18 @@ class ArchitectureTest {
             .as("Plugins compile against the SPI alone, never the server.");
 
     @ArchTest
+    static final ArchRule PLUGINS_STAND_ALONE = slices().matching("io.openhqm.plugin.(*)..")
+            .should().notDependOnEachOther()
+            .as("No bundled plugin (embedded, redis, egress, sample) uses another plugin's classes.");
+
+    @ArchTest
+    static final ArchRule EGRESS_SEES_NO_OTHER_HTTP_STACK = noClasses().that()
+            .resideInAPackage("io.openhqm.plugin.egress.http..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..", "io.netty..",
+                    "com.fasterxml.jackson..")
+            .as("The HTTP egress calls out with java.net.http alone.");
+
+    @ArchTest
     static final ArchRule TOOLKIT_SEES_ONLY_THE_SPI = noClasses().that().resideInAPackage("io.openhqm.toolkit..")
             .should().dependOnClassesThat().resideInAnyPackage("io.openhqm.server..", "io.openhqm.plugin..")
             .as("The plugin toolkit, bundled by plugins, builds on the SPI alone.");

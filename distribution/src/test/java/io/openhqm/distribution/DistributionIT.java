@@ -244,6 +244,8 @@ class DistributionIT {
                         + installation.home.resolve("plugins/processor-sample"))
                 && listing.out().contains("processor: sample") && listing.out().contains("jackson-databind"),
                 listing.out());
+        assertTrue(listing.out().contains("egress-http" + spi + installation.home.resolve("plugins/egress-http"))
+                && listing.out().contains("resilience4j-circuitbreaker"), listing.out());
     }
 
     @Test
