@@ -54,7 +54,7 @@ record HttpEgressConfig(String path, String defaultEndpoint, Map<String, Endpoin
             "strip_headers");
     static final Set<String> OWN_KEYS = Set.of("max_response_bytes");
     /** {@code methods} is the core's earlier name of {@code allowed_methods}, read the same way. */
-    static final Set<String> CORE_ENDPOINT_KEYS = Set.of("url", "method", "allowed_methods", "methods");
+    static final Set<String> CORE_ENDPOINT_KEYS = Set.of("url", "method", "allowed_methods");
     static final Set<String> OWN_ENDPOINT_KEYS = Set.of("timeout", "connect_timeout", "headers", "auth_type",
             "auth_token", "auth_header_name", "auth_username", "auth_password", "retry_on_status", "rate_limit",
             "max_concurrency", "circuit_breaker", "http_version", "ca_file", "signing_secrets");
@@ -121,7 +121,6 @@ record HttpEgressConfig(String path, String defaultEndpoint, Map<String, Endpoin
 
     private static void unknownKeys(ConfigProblems problems, PluginConfig block, Set<String> known, String takes) {
         Set<String> listed = new TreeSet<>(known);
-        listed.remove("methods");
         for (String key : new TreeSet<>(block.keys())) {
             if (known.contains(key)) {
                 continue;
@@ -209,10 +208,8 @@ record HttpEgressConfig(String path, String defaultEndpoint, Map<String, Endpoin
                     .filter(m -> !m.isEmpty()).orElse("POST");
             Set<String> allowed = new TreeSet<>();
             allowed.add(method);
-            for (String key : List.of("allowed_methods", "methods")) {
-                problems.read(key, block::stringList).orElse(List.of()).stream()
-                        .map(m -> m.trim().toUpperCase(Locale.ROOT)).filter(m -> !m.isEmpty()).forEach(allowed::add);
-            }
+            problems.read("allowed_methods", block::stringList).orElse(List.of()).stream()
+                    .map(m -> m.trim().toUpperCase(Locale.ROOT)).filter(m -> !m.isEmpty()).forEach(allowed::add);
 
             Duration timeout = positive("timeout", EndpointConfig.DEFAULT_TIMEOUT);
             Duration connectTimeout = positive("connect_timeout", EndpointConfig.DEFAULT_CONNECT_TIMEOUT);
