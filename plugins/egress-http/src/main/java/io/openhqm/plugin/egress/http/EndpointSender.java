@@ -227,14 +227,14 @@ final class EndpointSender implements AutoCloseable {
         String excerpt = ResponseText.excerpt(response.body(), contentType);
         String error = label + ": " + ResponseText.status(status) + (excerpt.isEmpty() ? "" : ": " + excerpt);
         if (endpoint.retryOnStatus().contains(status)) {
+            boolean open = false;
             if (status == 429) {
                 breakerIgnore(); // the backend is up and asks us to slow down: Retry-After handles it
             } else {
-                breakerFailure(elapsedNanos, new IOException(ResponseText.status(status)));
+                open = breakerFailure(elapsedNanos, new IOException(ResponseText.status(status)));
             }
-            retried.increment();
-            return Outcome.retry(error, RetryAfter.parse(response.headers().firstValue("retry-after").orElse(null),
-                    clock.instant()));
+            return retryUnlessOpen(error, RetryAfter.parse(response.headers().firstValue("retry-after").orElse(null),
+                    clock.instant()), open);
         }
         breakerSuccess(elapsedNanos);
         failed.increment();
@@ -251,13 +251,13 @@ final class EndpointSender implements AutoCloseable {
                     + " than proxy.max_response_bytes (" + tooLarge.limit + " bytes)";
             if (endpoint.retryOnStatus().contains(tooLarge.status)) {
                 // e.g. a proxy's big 503 page: the status decides, not the size of its body
+                boolean open = false;
                 if (tooLarge.status == 429) {
                     breakerIgnore();
                 } else {
-                    breakerFailure(elapsed, tooLarge);
+                    open = breakerFailure(elapsed, tooLarge);
                 }
-                retried.increment();
-                return Outcome.retry(error);
+                return retryUnlessOpen(error, null, open);
             }
             breakerSuccess(elapsed);
             failed.increment();
@@ -280,9 +280,20 @@ final class EndpointSender implements AutoCloseable {
             LOG.warn("{}: the HTTP client failed unexpectedly", label, failure);
             return Outcome.failed(label + ": the HTTP client failed: " + describe(failure));
         }
-        breakerFailure(elapsed, failure);
+        return retryUnlessOpen(label + ": " + error, null, breakerFailure(elapsed, failure));
+    }
+
+    /**
+     * A retry, unless this failure was a trial call or left the breaker open: then the message waits with the others
+     * without losing an attempt, so a long outage dead-letters nothing.
+     */
+    private Outcome retryUnlessOpen(String error, Duration after, boolean breakerOpen) {
+        if (breakerOpen) {
+            deferred.increment();
+            return Outcome.deferred(error + "; the circuit breaker is open", breakerWait());
+        }
         retried.increment();
-        return Outcome.retry(label + ": " + error);
+        return Outcome.retry(error, after);
     }
 
     private HttpRequest request(Message message, String method, URI uri, Duration timeout) {
@@ -333,10 +344,14 @@ final class EndpointSender implements AutoCloseable {
         }
     }
 
-    private void breakerFailure(long elapsedNanos, Throwable failure) {
-        if (breaker != null) {
-            breaker.onError(elapsedNanos, TimeUnit.NANOSECONDS, failure);
+    /** Records a failed call; whether it was a trial call or left the breaker open. */
+    private boolean breakerFailure(long elapsedNanos, Throwable failure) {
+        if (breaker == null) {
+            return false;
         }
+        boolean trial = breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+        breaker.onError(elapsedNanos, TimeUnit.NANOSECONDS, failure);
+        return trial || breaker.getState() == CircuitBreaker.State.OPEN;
     }
 
     private void breakerIgnore() {

@@ -380,9 +380,12 @@ class HttpEgressIT {
         MeterRegistry registry = context.meterRegistry();
         backend.respond = r -> Answer.of(503, "down");
 
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             assertInstanceOf(Outcome.Retry.class, egress.send(json("{}"), attempt()));
         }
+        Outcome.Deferred tripped = assertInstanceOf(Outcome.Deferred.class, egress.send(json("{}"), attempt()),
+                "the call that opens the breaker uses no attempt");
+        assertTrue(tripped.reason().startsWith("endpoint billing: HTTP 503"), tripped.reason());
         assertEquals(1.0, registry.get("openhqm.circuit.breaker.state").tag("endpoint", "billing").gauge().value());
         Outcome.Deferred deferred = assertInstanceOf(Outcome.Deferred.class, egress.send(json("{}"), attempt()));
         assertEquals("endpoint billing: circuit breaker open", deferred.reason());
@@ -390,13 +393,20 @@ class HttpEgressIT {
                 && deferred.after().compareTo(Duration.ofSeconds(1)) <= 0, deferred.after().toString());
         assertEquals(4, backend.count(), "an open breaker let a call through");
 
+        Thread.sleep(1100);
+        for (int i = 0; i < 2; i++) {
+            assertInstanceOf(Outcome.Deferred.class, egress.send(json("{}"), attempt()),
+                    "a failed trial call uses no attempt");
+        }
+        assertEquals(1.0, registry.get("openhqm.circuit.breaker.state").tag("endpoint", "billing").gauge().value());
+
         backend.respond = r -> Answer.of(200, "back");
         Thread.sleep(1100);
         assertInstanceOf(Outcome.Completed.class, egress.send(json("{}"), attempt()));
         assertEquals(2.0, registry.get("openhqm.circuit.breaker.state").tag("endpoint", "billing").gauge().value());
         assertInstanceOf(Outcome.Completed.class, egress.send(json("{}"), attempt()));
         assertEquals(0.0, registry.get("openhqm.circuit.breaker.state").tag("endpoint", "billing").gauge().value());
-        assertEquals(6, backend.count());
+        assertEquals(8, backend.count());
     }
 
     @Test
@@ -406,10 +416,8 @@ class HttpEgressIT {
                 "up", endpoint(backend.url() + "/up", "circuit_breaker", breaker)));
         backend.respond = r -> r.path().equals("/down") ? Answer.of(502, "bad gateway") : Answer.of(200, "ok");
 
-        for (int i = 0; i < 2; i++) {
-            assertInstanceOf(Outcome.Retry.class, egress.send(to("down", Map.of()), attempt()));
-        }
-
+        assertInstanceOf(Outcome.Retry.class, egress.send(to("down", Map.of()), attempt()));
+        assertInstanceOf(Outcome.Deferred.class, egress.send(to("down", Map.of()), attempt()));
         assertInstanceOf(Outcome.Deferred.class, egress.send(to("down", Map.of()), attempt()));
         assertInstanceOf(Outcome.Completed.class, egress.send(to("up", Map.of()), attempt()));
         assertEquals(1.0, context.meterRegistry().get("openhqm.circuit.breaker.state").tag("endpoint", "down")
