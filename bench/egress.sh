@@ -36,8 +36,8 @@ BPORT=$(free_port)
 PID=
 BACKEND=
 cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-  [ -n "$BACKEND" ] && kill "$BACKEND" 2>/dev/null && wait "$BACKEND" 2>/dev/null
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; fi
+  if [ -n "$BACKEND" ]; then kill "$BACKEND" 2>/dev/null; wait "$BACKEND" 2>/dev/null || true; fi
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -46,7 +46,7 @@ trap cleanup EXIT
 redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
   --dir "$WORK" --logfile "$WORK/redis.log" >/dev/null
 for _ in $(seq 1 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-bench backend "$BPORT" > "$WORK/backend.log" 2>&1 &
+"$JAVA" -cp "$DIST/lib/*" bench/EgressBench.java backend "$BPORT" > "$WORK/backend.log" 2>&1 &
 BACKEND=$!
 for _ in $(seq 1 300); do curl -fs -XPOST "http://127.0.0.1:$BPORT/" >/dev/null 2>&1 && break; sleep 0.1; done
 
