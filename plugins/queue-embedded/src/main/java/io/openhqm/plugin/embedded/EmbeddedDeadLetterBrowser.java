@@ -37,7 +37,7 @@ final class EmbeddedDeadLetterBrowser implements DeadLetterBrowser {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     letters.add(new DeadLetter(MessageRows.read(rs, 4), rs.getString(1),
-                            JsonCodec.decodeHistory(rs.getString(2)), Columns.instant(rs.getLong(3))));
+                            JsonColumns.decodeHistory(rs.getString(2)), Columns.instant(rs.getLong(3))));
                 }
             }
             return letters;

@@ -261,7 +261,7 @@ final class EmbeddedQueue implements Queue {
         List<Leased> rows = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                rows.add(new Leased(rs.getLong(1), rs.getInt(2), JsonCodec.decodeHistory(rs.getString(3)),
+                rows.add(new Leased(rs.getLong(1), rs.getInt(2), JsonColumns.decodeHistory(rs.getString(3)),
                         MessageRows.read(rs, 4)));
             }
         }
@@ -324,7 +324,7 @@ final class EmbeddedQueue implements Queue {
     CompletableFuture<Boolean> retry(EmbeddedDelivery d, Duration delay, String error) {
         List<AttemptFailure> history = new ArrayList<>(d.history());
         history.add(new AttemptFailure(d.attempt(), clock.instant(), error));
-        String encoded = JsonCodec.encodeHistory(history);
+        String encoded = JsonColumns.encodeHistory(history);
         CompletableFuture<Boolean> done = database.write(s -> {
             PreparedStatement ps = s.prepare(RETRY_SQL);
             ps.setLong(1, Columns.plusMillis(clock.millis(), delay));

@@ -418,8 +418,8 @@ final class EmbeddedResultStore implements ResultStore {
         static Row of(RequestRecord r) {
             return new Row(r, Columns.nanos(r.submittedAt(), "submittedAt"), Columns.nanos(r.updatedAt(), "updatedAt"),
                     Columns.nanosOrNull(r.completedAt(), "completedAt"),
-                    r.reply() == null ? null : JsonCodec.encodeStrings(r.reply().headers()),
-                    JsonCodec.encodeStrings(r.attributes()), Columns.nanosOrNull(r.startedAt(), "startedAt"));
+                    r.reply() == null ? null : JsonColumns.encodeStrings(r.reply().headers()),
+                    JsonColumns.encodeStrings(r.attributes()), Columns.nanosOrNull(r.startedAt(), "startedAt"));
         }
 
         void bind(PreparedStatement ps) throws SQLException {
@@ -454,11 +454,11 @@ final class EmbeddedResultStore implements ResultStore {
             try {
                 String replyType = rs.getString(8);
                 Reply reply = replyType == null ? null : new Reply(Columns.getBytes(rs, 7), replyType,
-                        JsonCodec.decodeStrings(rs.getString(9)), Columns.getInt(rs, 10));
+                        JsonColumns.decodeStrings(rs.getString(9)), Columns.getInt(rs, 10));
                 return new RequestRecord(id, Status.valueOf(rs.getString(2)), Columns.instant(rs.getLong(3)),
                         Columns.instant(rs.getLong(4)), rs.getInt(5), rs.getString(6), reply, rs.getString(11),
                         Columns.getLong(rs, 12), Columns.getInstant(rs, 13),
-                        JsonCodec.decodeStrings(rs.getString(14)), Columns.getInstant(rs, 15));
+                        JsonColumns.decodeStrings(rs.getString(14)), Columns.getInstant(rs, 15));
             } catch (IllegalArgumentException | NullPointerException e) {
                 LOG.error("stored result {} is malformed", id, e);
                 throw HqmException.internal("stored result " + id + " is malformed (" + SqliteErrors.SEE_LOG + ")",

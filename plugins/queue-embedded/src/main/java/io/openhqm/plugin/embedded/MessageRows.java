@@ -47,9 +47,9 @@ final class MessageRows {
 
     static Encoded encode(Message message) {
         MessageMetadata m = message.metadata();
-        return new Encoded(message, JsonCodec.encodeStrings(message.headers()),
+        return new Encoded(message, JsonColumns.encodeStrings(message.headers()),
                 Columns.nanosOrNull(m.timeout(), "metadata.timeout"),
-                Columns.nanos(m.submittedAt(), "metadata.submittedAt"), JsonCodec.encodeStrings(m.attributes()));
+                Columns.nanos(m.submittedAt(), "metadata.submittedAt"), JsonColumns.encodeStrings(m.attributes()));
     }
 
     static void bind(PreparedStatement ps, int first, Encoded encoded) throws SQLException {
@@ -91,11 +91,11 @@ final class MessageRows {
         String owner = rs.getString(i++);
         String attributes = rs.getString(i);
         try {
-            return new Message(correlationId, body, contentType, JsonCodec.decodeStrings(headers),
+            return new Message(correlationId, body, contentType, JsonColumns.decodeStrings(headers),
                     new MessageMetadata(endpoint, method, path, query, priority,
                             timeoutNanos == null ? null : Duration.ofNanos(timeoutNanos),
                             Columns.instant(submittedAt), partitionKey, idempotencyKey, owner,
-                            JsonCodec.decodeStrings(attributes)));
+                            JsonColumns.decodeStrings(attributes)));
         } catch (IllegalArgumentException | NullPointerException e) {
             LOG.error("stored message {} is malformed", correlationId, e);
             throw HqmException.internal("stored message " + correlationId + " is malformed ("

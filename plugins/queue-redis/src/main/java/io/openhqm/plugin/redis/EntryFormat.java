@@ -1,6 +1,5 @@
 package io.openhqm.plugin.redis;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,9 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +68,7 @@ final class EntryFormat {
             fields.put("content_type", utf8(message.contentType()));
         }
         if (!message.headers().isEmpty()) {
-            fields.put("headers", json(message.headers()));
+            fields.put("headers", stringsJson(message.headers()));
         }
         MessageMetadata m = message.metadata();
         putIfSet(fields, "endpoint", m.endpoint());
@@ -180,8 +177,7 @@ final class EntryFormat {
 
     /** The failures as stored in the {@code history} field. */
     static byte[] historyJson(List<AttemptFailure> history) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 64 * history.size());
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+        return JsonText.write(64 + 64 * history.size(), g -> {
             g.writeStartArray();
             for (AttemptFailure failure : history) {
                 g.writeStartObject();
@@ -191,10 +187,17 @@ final class EntryFormat {
                 g.writeEndObject();
             }
             g.writeEndArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
+    }
+
+    private static byte[] stringsJson(Map<String, String> strings) {
+        return JsonText.write(16 + 32 * strings.size(), g -> {
+            g.writeStartObject();
+            for (Map.Entry<String, String> e : strings.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+        });
     }
 
     static List<AttemptFailure> history(JsonNode array) {
@@ -287,14 +290,6 @@ final class EntryFormat {
     private static void putIfSet(Map<String, byte[]> fields, String name, String value) {
         if (value != null) {
             fields.put(name, utf8(value));
-        }
-    }
-
-    private static byte[] json(Object value) {
-        try {
-            return JSON.writeValueAsBytes(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

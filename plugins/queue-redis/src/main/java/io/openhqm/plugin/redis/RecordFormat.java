@@ -10,9 +10,7 @@ import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.Reply;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -34,66 +32,60 @@ final class RecordFormat {
     private RecordFormat() {
     }
 
-    /** Hand-written (no generator per call): this runs for every status change on the submission hot path. */
     static byte[] encode(RequestRecord r) {
-        StringBuilder out = new StringBuilder(160 + (r.reply() == null ? 0 : r.reply().body().length + 64));
-        out.append("{\"id\":");
-        JsonText.appendString(out, r.correlationId());
-        out.append(",\"status\":\"").append(r.status().name()).append('"');
-        out.append(",\"submitted_at\":").append(r.submittedAt().toEpochMilli());
-        out.append(",\"updated_at\":").append(r.updatedAt().toEpochMilli());
-        out.append(",\"attempts\":").append(r.attempts());
-        if (r.owner() != null) {
-            out.append(",\"owner\":");
-            JsonText.appendString(out, r.owner());
-        }
-        if (r.reply() != null) {
-            Reply reply = r.reply();
-            out.append(",\"reply\":{\"content_type\":");
-            JsonText.appendString(out, reply.contentType());
-            if (isText(reply.contentType()) && isUtf8(reply.body())) {
-                out.append(",\"text\":");
-                JsonText.appendString(out, new String(reply.body(), StandardCharsets.UTF_8));
-            } else {
-                out.append(",\"base64\":\"").append(Base64.getEncoder().encodeToString(reply.body())).append('"');
+        int size = 160 + (r.reply() == null ? 0 : r.reply().body().length + 64);
+        return JsonText.writeRawUnicode(size, g -> {
+            g.writeStartObject();
+            g.writeStringField("id", r.correlationId());
+            g.writeStringField("status", r.status().name());
+            g.writeNumberField("submitted_at", r.submittedAt().toEpochMilli());
+            g.writeNumberField("updated_at", r.updatedAt().toEpochMilli());
+            g.writeNumberField("attempts", r.attempts());
+            if (r.owner() != null) {
+                g.writeStringField("owner", r.owner());
             }
-            if (!reply.headers().isEmpty()) {
-                out.append(",\"headers\":{");
-                boolean first = true;
-                for (Map.Entry<String, String> h : reply.headers().entrySet()) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    JsonText.appendString(out, h.getKey());
-                    out.append(':');
-                    JsonText.appendString(out, h.getValue());
-                }
-                out.append('}');
+            if (r.reply() != null) {
+                writeReply(g, r.reply());
             }
-            if (reply.statusCode() != null) {
-                out.append(",\"status_code\":").append(reply.statusCode().intValue());
+            if (r.error() != null) {
+                g.writeStringField("error", r.error());
             }
-            out.append('}');
+            if (r.processingTimeMs() != null) {
+                g.writeNumberField("processing_time_ms", r.processingTimeMs().longValue());
+            }
+            if (r.completedAt() != null) {
+                g.writeNumberField("completed_at", r.completedAt().toEpochMilli());
+            }
+            if (r.startedAt() != null) {
+                g.writeNumberField("started_at", r.startedAt().toEpochMilli());
+            }
+            if (!r.attributes().isEmpty()) {
+                g.writeFieldName("attributes");
+                JsonText.writeRawObject(g, r.attributes());
+            }
+            g.writeEndObject();
+        });
+    }
+
+    private static void writeReply(JsonGenerator g, Reply reply) throws IOException {
+        g.writeObjectFieldStart("reply");
+        g.writeStringField("content_type", reply.contentType());
+        if (isText(reply.contentType()) && isUtf8(reply.body())) {
+            g.writeStringField("text", new String(reply.body(), StandardCharsets.UTF_8));
+        } else {
+            g.writeStringField("base64", Base64.getEncoder().encodeToString(reply.body()));
         }
-        if (r.error() != null) {
-            out.append(",\"error\":");
-            JsonText.appendString(out, r.error());
+        if (!reply.headers().isEmpty()) {
+            g.writeObjectFieldStart("headers");
+            for (Map.Entry<String, String> h : reply.headers().entrySet()) {
+                g.writeStringField(h.getKey(), h.getValue());
+            }
+            g.writeEndObject();
         }
-        if (r.processingTimeMs() != null) {
-            out.append(",\"processing_time_ms\":").append(r.processingTimeMs().longValue());
+        if (reply.statusCode() != null) {
+            g.writeNumberField("status_code", reply.statusCode().intValue());
         }
-        if (r.completedAt() != null) {
-            out.append(",\"completed_at\":").append(r.completedAt().toEpochMilli());
-        }
-        if (r.startedAt() != null) {
-            out.append(",\"started_at\":").append(r.startedAt().toEpochMilli());
-        }
-        if (!r.attributes().isEmpty()) {
-            out.append(",\"attributes\":");
-            JsonText.appendRawObject(out, r.attributes());
-        }
-        return out.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        g.writeEndObject();
     }
 
     static RequestRecord decode(byte[] bytes) {
@@ -138,16 +130,12 @@ final class RecordFormat {
     }
 
     static byte[] encodeClaim(IdempotencyClaim claim) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+        return JsonText.write(128, g -> {
             g.writeStartObject();
             g.writeStringField("fingerprint", claim.fingerprint());
             g.writeStringField("correlation_id", claim.correlationId());
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     static IdempotencyClaim decodeClaim(String key, byte[] bytes) {

@@ -21,6 +21,17 @@ class EntryFormatTest {
             "price", "-0.50", "nested", "{ \"a\" : [1, 2] }", "flag", "true", "none", "null",
             "huge", "123456789012345678901234567890");
 
+    /** Fields as the writers of 0.1 stored them: attributes hand-written, headers and history by Jackson. */
+    private static final String OLD_HEADERS =
+            "{\"h\":\"quote \\\" backslash \\\\ / nl \\n tab \\t cr \\r nul \\u0000 bs \\b ff \\f us \\u001F del "
+            + "\u007f \u00fc \\uD83D\\uDE00 \u2028 \u2029 end\"}";
+    private static final String OLD_ATTRIBUTES =
+            "{\"k \\\"q\\\" \u00fc\ud83d\ude00\\u2028\\u0008\":\"v\"}";
+    private static final String OLD_HISTORY =
+            "[{\"attempt\":1,\"at\":\"2023-11-14T22:13:20.123Z\",\"error\":\"quote \\\" backslash \\\\ / nl \\n t"
+            + "ab \\t cr \\r nul \\u0000 bs \\b ff \\f us \\u001F del \u007f \u00fc \\uD83D\\uDE00 \u2028 \u2029 en"
+            + "d\"}]";
+
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -46,6 +57,45 @@ class EntryFormatTest {
         Map<String, Object> asJson = new ObjectMapper().readValue(fields.get("attributes"), Map.class);
         assertEquals("web \"app\" ü😀", asJson.get("client"));
         assertEquals(ATTRIBUTES, EntryFormat.decode("1-0", fields).message().metadata().attributes());
+    }
+
+    @Test
+    void readsAndWritesJsonFieldsExactlyAsBefore() throws Exception {
+        Instant at = Instant.ofEpochMilli(1_700_000_000_123L);
+        Message m = new Message("id", b("{}"), "application/json", Map.of("h", RecordFormatTest.TRICKY),
+                new MessageMetadata(null, null, null, null, 0, null, Instant.EPOCH, null, null, null,
+                        Map.of("k \"q\" ü😀\u2028\b", "\"v\"")));
+        List<AttemptFailure> history = List.of(new AttemptFailure(1, at, RecordFormatTest.TRICKY));
+        Map<String, byte[]> fields = EntryFormat.encode(m, 2, history);
+        assertEquals(OLD_HEADERS, new String(fields.get("headers"), StandardCharsets.UTF_8));
+        assertEquals(OLD_ATTRIBUTES, new String(fields.get("attributes"), StandardCharsets.UTF_8));
+        assertEquals(OLD_HISTORY, new String(fields.get("history"), StandardCharsets.UTF_8));
+
+        Map<String, byte[]> old = Map.of("body", b("{}"), "correlation_id", b("id"), "submitted_at", b("0"),
+                "attempt", b("2"), "headers", b(OLD_HEADERS), "attributes", b(OLD_ATTRIBUTES), "history", b(OLD_HISTORY));
+        EntryFormat.Decoded d = EntryFormat.decode("1-0", old);
+        assertEquals(m, d.message());
+        assertEquals(history, d.history());
+        assertEquals(Map.of(), EntryFormat.decode("1-0", Map.of("body", b(""), "headers", b("{}"),
+                "attributes", b("{}"), "history", b("[]"))).message().headers());
+    }
+
+    @Test
+    void readsPythonOpenHqmEntriesWithEscapesEmptyAndNullFields() throws Exception {
+        String legacy = "{\"correlation_id\": \"c\\\"1\", \"payload\": {\"data\": \"q\\\" b\\\\ \\n \\u0000 \\u00fc"
+                + " \\ud83d\\ude00\", \"list\": [], \"obj\": {}, \"none\": null}, \"headers\": null,"
+                + " \"metadata\": {\"priority\": null, \"endpoint\": null, \"trace\": null, \"tags\": []},"
+                + " \"submitted_at\": null}";
+        EntryFormat.Decoded d = EntryFormat.decode("1700000000000-0", Map.of("payload", b(legacy)));
+        Message m = d.message();
+        assertEquals("c\"1", m.correlationId());
+        assertEquals("{\"data\":\"q\\\" b\\\\ \\n \\u0000 ü \\uD83D\\uDE00\",\"list\":[],\"obj\":{},\"none\":null}",
+                m.bodyAsString());
+        assertEquals(Map.of(), m.headers());
+        assertEquals(0, m.metadata().priority());
+        assertNull(m.metadata().endpoint());
+        assertEquals(Map.of("trace", "null", "tags", "[]"), m.metadata().attributes());
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), m.metadata().submittedAt());
     }
 
     @Test
