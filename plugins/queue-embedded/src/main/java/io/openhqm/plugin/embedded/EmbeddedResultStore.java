@@ -63,6 +63,7 @@ final class EmbeddedResultStore implements ResultStore {
                     .filter(column -> !column.equals("correlation_id"))
                     .map(column -> column + " = excluded." + column).collect(Collectors.joining(", "))
             + " WHERE results.status NOT IN (" + TERMINAL + ") OR results.expires_at <= ?";
+    private static final String REOPEN_SQL = PUT_SQL.substring(0, PUT_SQL.lastIndexOf(" WHERE results.status"));
     private static final String DISCARD_PENDING_SQL = "DELETE FROM results WHERE correlation_id = ? "
             + "AND status = '" + Status.PENDING.name() + "' AND attempts = 0";
     private static final String GET_SQL = "SELECT " + COLUMNS
@@ -149,6 +150,27 @@ final class EmbeddedResultStore implements ResultStore {
             });
         }
         return done;
+    }
+
+    @Override
+    public CompletionStage<Void> reopen(RequestRecord record) {
+        requireNonNull(record, "record is null");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        Row row;
+        try {
+            row = Row.of(record);
+        } catch (HqmException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return database.publicly(database.write(s -> {
+            PreparedStatement ps = s.prepare(REOPEN_SQL);
+            row.bind(ps);
+            ps.setLong(16, Columns.plusMillis(clock.millis(), ttl));
+            ps.executeUpdate();
+            return null;
+        }));
     }
 
     @Override

@@ -1,0 +1,163 @@
+package io.openhqm.plugin.embedded;
+
+import static io.openhqm.plugin.embedded.Fixtures.process;
+import static io.openhqm.plugin.embedded.Fixtures.queue;
+import static io.openhqm.plugin.embedded.Fixtures.store;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.openhqm.api.ErrorKind;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
+import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.DeadLetterPage;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.testing.TestPluginContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dead-letter browser's admin operations on a real SQLite database: list, get, redrive, delete. */
+@Timeout(60)
+class EmbeddedDeadLetterBrowserTest {
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    @TempDir
+    Path home;
+
+    @Test
+    void listsNewestFirstByPagesAndFilters() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowser browser = queue.deadLetterBrowser().orElseThrow();
+            assertEquals(new DeadLetterPage(List.of(), null), browser.list(DeadLetterFilter.ALL, 10, null));
+            Instant start = Instant.now();
+            for (int i = 0; i < 5; i++) {
+                deadLetter(queue, consumer, message("m" + i, i % 2 == 0 ? "orders" : "billing"),
+                        i % 2 == 0 ? "HTTP 500 from orders" : "connect timed out");
+            }
+            Instant end = Instant.now().plusMillis(1);
+
+            List<String> all = new ArrayList<>();
+            String cursor = null;
+            int pages = 0;
+            do {
+                DeadLetterPage page = browser.list(DeadLetterFilter.ALL, 2, cursor);
+                page.entries().forEach(e -> all.add(e.letter().message().correlationId()));
+                cursor = page.nextCursor();
+                pages++;
+            } while (cursor != null);
+            assertEquals(List.of("m4", "m3", "m2", "m1", "m0"), all);
+            assertEquals(3, pages);
+
+            assertEquals(List.of("m4", "m2", "m0"), ids(browser.list(
+                    new DeadLetterFilter("orders", null, null, null), 10, null)));
+            assertEquals(List.of("m3", "m1"), ids(browser.list(
+                    new DeadLetterFilter(null, "CONNECT", null, null), 10, null)));
+            assertEquals(List.of(), ids(browser.list(new DeadLetterFilter("billing", "500", null, null), 10, null)));
+            assertEquals(5, ids(browser.list(new DeadLetterFilter(null, null, start, end), 10, null)).size());
+            assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, end, null), 10, null)));
+            assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, null, start), 10, null)));
+
+            DeadLetterPage first = browser.list(new DeadLetterFilter("orders", null, null, null), 1, null);
+            assertEquals(List.of("m4"), ids(first));
+            assertEquals(List.of("m2"), ids(browser.list(new DeadLetterFilter("orders", null, null, null), 1,
+                    first.nextCursor())));
+
+            HqmException bad = assertThrows(HqmException.class,
+                    () -> browser.list(DeadLetterFilter.ALL, 1, "not-a-cursor"));
+            assertEquals(ErrorKind.INPUT, bad.kind());
+            assertThrows(IllegalArgumentException.class, () -> browser.list(DeadLetterFilter.ALL, 0, null));
+        }
+    }
+
+    @Test
+    void redriveMovesTheLetterBackWithAFreshAttemptBudgetAndDeleteRemovesIt() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowser browser = queue.deadLetterBrowser().orElseThrow();
+            Message original = message("again", "orders");
+            queue.publish(original).toCompletableFuture().join();
+            consumer.poll(1, SECOND).getFirst().retry(Duration.ZERO, "HTTP 503");
+            consumer.poll(1, SECOND).getFirst().deadLetter("max retries exceeded");
+            deadLetter(queue, consumer, message("gone", null), "HTTP 400");
+
+            DeadLetterEntry entry = browser.list(new DeadLetterFilter("orders", null, null, null), 1, null)
+                    .entries().getFirst();
+            assertEquals(Optional.of(entry), browser.get(entry.id()));
+            assertEquals(1, entry.letter().history().size());
+            assertEquals(Optional.empty(), browser.get("999999"));
+            assertEquals(Optional.empty(), browser.get("x'; DROP TABLE dead_letters"));
+
+            assertTrue(browser.redrive(entry.id()));
+            assertEquals(1, browser.count());
+            assertEquals(Optional.empty(), browser.get(entry.id()));
+            assertFalse(browser.redrive(entry.id()), "a dead letter is redriven once");
+            assertEquals(1, queue.depth());
+            Delivery again = consumer.poll(1, SECOND).getFirst();
+            assertEquals(original, again.message());
+            assertEquals(1, again.attempt());
+            assertEquals(List.of(), again.history());
+            again.ack();
+
+            String gone = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst().id();
+            assertTrue(browser.delete(gone));
+            assertFalse(browser.delete(gone));
+            assertFalse(browser.redrive(gone));
+            assertEquals(0, browser.count());
+            assertEquals(0, queue.depth());
+        }
+    }
+
+    @Test
+    void reopenReplacesEvenATerminalRecord() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedResultStore results = store(process, Duration.ofMinutes(5))) {
+            Instant now = Instant.now();
+            RequestRecord pending = RequestRecord.pending("r", now, "owner");
+            RequestRecord failed = pending.processing(1, now).finished(Status.FAILED, null, "HTTP 500", 3, now);
+            results.put(failed).toCompletableFuture().join();
+            results.put(pending).toCompletableFuture().join();
+            assertEquals(Status.FAILED, results.get("r").toCompletableFuture().join().orElseThrow().status());
+
+            results.reopen(pending).toCompletableFuture().join();
+            RequestRecord reopened = results.get("r").toCompletableFuture().join().orElseThrow();
+            assertEquals(Status.PENDING, reopened.status());
+            assertEquals(0, reopened.attempts());
+            assertNull(reopened.startedAt());
+            assertEquals("owner", reopened.owner());
+        }
+    }
+
+    private static void deadLetter(EmbeddedQueue queue, QueueConsumer consumer, Message message, String reason)
+            throws InterruptedException {
+        queue.publish(message).toCompletableFuture().join();
+        consumer.poll(1, SECOND).getFirst().deadLetter(reason);
+    }
+
+    private static Message message(String id, String endpoint) {
+        return new Message(id, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "application/json",
+                Map.of(), new MessageMetadata(endpoint, null, null, null, 0, null, Instant.now(), null, null));
+    }
+
+    private static List<String> ids(DeadLetterPage page) {
+        return page.entries().stream().map(e -> e.letter().message().correlationId()).toList();
+    }
+}
