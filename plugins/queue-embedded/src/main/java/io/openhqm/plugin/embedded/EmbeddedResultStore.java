@@ -120,6 +120,11 @@ final class EmbeddedResultStore implements ResultStore {
      * waiters of a terminal record it stored are woken after the commit. Completes with what {@code also} returned.
      */
     <T> CompletableFuture<T> putThen(RequestRecord record, SqlWork<T> also) {
+        return store(record, true, also);
+    }
+
+    /** {@link #putThen}, or with {@code keepTerminal} false storing the record even over a terminal one. */
+    private <T> CompletableFuture<T> store(RequestRecord record, boolean keepTerminal, SqlWork<T> also) {
         requireNonNull(record, "record is null");
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedException());
@@ -135,10 +140,12 @@ final class EmbeddedResultStore implements ResultStore {
         // submission must not be refused while its publish, issued right after, is accepted.
         CompletableFuture<T> done = database.write(s -> {
             long now = clock.millis();
-            PreparedStatement ps = s.prepare(PUT_SQL);
+            PreparedStatement ps = s.prepare(keepTerminal ? PUT_SQL : REOPEN_SQL);
             row.bind(ps);
             ps.setLong(16, Columns.plusMillis(now, ttl));
-            ps.setLong(17, now);
+            if (keepTerminal) {
+                ps.setLong(17, now);
+            }
             stored.set(ps.executeUpdate() == 1);
             return also.run(s);
         }, record.reply() == null ? 0 : record.reply().body().length);
@@ -152,25 +159,10 @@ final class EmbeddedResultStore implements ResultStore {
         return done;
     }
 
+    /** Stores {@code record} even over a terminal one (a redriven dead letter starts again). */
     @Override
     public CompletionStage<Void> reopen(RequestRecord record) {
-        requireNonNull(record, "record is null");
-        if (closed.get()) {
-            return CompletableFuture.failedFuture(closedException());
-        }
-        Row row;
-        try {
-            row = Row.of(record);
-        } catch (HqmException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return database.publicly(database.write(s -> {
-            PreparedStatement ps = s.prepare(REOPEN_SQL);
-            row.bind(ps);
-            ps.setLong(16, Columns.plusMillis(clock.millis(), ttl));
-            ps.executeUpdate();
-            return null;
-        }));
+        return database.publicly(store(record, false, session -> null));
     }
 
     @Override

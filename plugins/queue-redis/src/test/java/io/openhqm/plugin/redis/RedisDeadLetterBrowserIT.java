@@ -1,5 +1,6 @@
 package io.openhqm.plugin.redis;
 
+import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,6 +21,7 @@ import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
 import io.openhqm.testing.RedisServer;
+import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.MapPluginConfig;
 import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.charset.StandardCharsets;
@@ -78,42 +80,7 @@ class RedisDeadLetterBrowserIT {
 
     @Test
     void listsNewestFirstByPagesAndFilters() throws Exception {
-        assertEquals(new DeadLetterPage(List.of(), null), browser.list(DeadLetterFilter.ALL, 10, null));
-        Instant start = Instant.now().minusMillis(1);
-        for (int i = 0; i < 5; i++) {
-            deadLetter(message("m" + i, i % 2 == 0 ? "orders" : "billing"),
-                    i % 2 == 0 ? "HTTP 500 from orders" : "connect timed out");
-        }
-        Instant end = Instant.now().plusMillis(1);
-
-        List<String> all = new ArrayList<>();
-        String cursor = null;
-        int pages = 0;
-        do {
-            DeadLetterPage page = browser.list(DeadLetterFilter.ALL, 2, cursor);
-            page.entries().forEach(e -> all.add(e.letter().message().correlationId()));
-            cursor = page.nextCursor();
-            pages++;
-        } while (cursor != null);
-        assertEquals(List.of("m4", "m3", "m2", "m1", "m0"), all);
-        assertEquals(3, pages);
-
-        assertEquals(List.of("m4", "m2", "m0"), ids(browser.list(
-                new DeadLetterFilter("orders", null, null, null), 10, null)));
-        assertEquals(List.of("m3", "m1"), ids(browser.list(new DeadLetterFilter(null, "CONNECT", null, null), 10,
-                null)));
-        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter("billing", "500", null, null), 10, null)));
-        assertEquals(5, ids(browser.list(new DeadLetterFilter(null, null, start, end), 10, null)).size());
-        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, end, null), 10, null)));
-        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, null, start), 10, null)));
-
-        DeadLetterPage first = browser.list(new DeadLetterFilter("orders", null, null, null), 1, null);
-        assertEquals(List.of("m4"), ids(first));
-        assertEquals(List.of("m2"), ids(browser.list(new DeadLetterFilter("orders", null, null, null), 1,
-                first.nextCursor())));
-
-        HqmException bad = assertThrows(HqmException.class, () -> browser.list(DeadLetterFilter.ALL, 1, "nope"));
-        assertEquals(ErrorKind.INPUT, bad.kind());
+        DeadLetterBrowserContract.listsNewestFirstByPagesAndFilters(browser, this::deadLetter);
     }
 
     @Test
@@ -194,18 +161,8 @@ class RedisDeadLetterBrowserIT {
         throw new AssertionError("nothing delivered within 5 s");
     }
 
-    private void deadLetter(Message message, String reason) throws InterruptedException {
+    private void deadLetter(Message message, String reason) throws Exception {
         queue.publish(message).toCompletableFuture().join();
         poll().deadLetter(reason);
-    }
-
-    private static Message message(String id, String endpoint) {
-        return new Message(id, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "application/json",
-                Map.of(), new MessageMetadata(endpoint, null, null, null, 0, null,
-                Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), null, null));
-    }
-
-    private static List<String> ids(DeadLetterPage page) {
-        return page.entries().stream().map(e -> e.letter().message().correlationId()).toList();
     }
 }
