@@ -14,6 +14,7 @@ import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.Status;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +67,7 @@ public final class QueueAdmin {
 
     /**
      * Sends the dead letter {@code id} back to the queue: first its result record becomes PENDING again (no attempt
-     * started, so its timeout counts afresh), then the browser moves the message atomically. A crash between the two
+     * started, so its timeout counts afresh; owner, submission time and attributes kept), then the browser moves the message atomically. A crash between the two
      * leaves the record PENDING and the dead letter in place, to be redriven again.
      *
      * @return the message's new PENDING record, or empty if there is no dead letter {@code id}
@@ -78,9 +79,12 @@ public final class QueueAdmin {
             return Optional.empty();
         }
         Message message = entry.get().letter().message();
+        // The stored record says whose it is; without one (expired), the message does.
+        Optional<RequestRecord> stored = join(results.get(message.correlationId()));
         RequestRecord pending = new RequestRecord(message.correlationId(), Status.PENDING,
-                message.metadata().submittedAt(), clock.instant(), 0, message.metadata().owner(), null, null, null,
-                null, message.metadata().attributes(), null);
+                stored.map(RequestRecord::submittedAt).orElse(message.metadata().submittedAt()), clock.instant(), 0,
+                stored.map(RequestRecord::owner).orElse(message.metadata().owner()), null, null, null, null,
+                stored.map(RequestRecord::attributes).orElse(message.metadata().attributes()), null);
         join(results.reopen(pending));
         if (!browser.redrive(id)) {
             LOG.warn("dead letter {} of {} went away while it was being redriven", id, message.correlationId());
@@ -99,17 +103,17 @@ public final class QueueAdmin {
                 "the " + queueType + " queue cannot browse its dead letters"));
     }
 
-    private static void join(java.util.concurrent.CompletionStage<Void> stage) {
+    private static <T> T join(CompletionStage<T> stage) {
         try {
-            stage.toCompletableFuture().get();
+            return stage.toCompletableFuture().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw HqmException.transientFailure("interrupted while reopening a record", e);
+            throw HqmException.transientFailure("interrupted while waiting for the result store", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;
             }
-            throw HqmException.transientFailure("reopening a record failed", e.getCause());
+            throw HqmException.transientFailure("the result store failed", e.getCause());
         }
     }
 }
