@@ -1,6 +1,7 @@
 package io.openhqm.toolkit.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.openhqm.api.ErrorKind;
@@ -10,6 +11,9 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.DeadLetterFilter;
 import io.openhqm.api.queue.DeadLetterPage;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -19,7 +23,8 @@ import java.util.Map;
 
 /**
  * What every {@link DeadLetterBrowser} listing must do, whatever its backend: newest first, by pages that follow
- * the cursor, filtered by endpoint, error text and time. A queue plugin's own test runs it on its real backend.
+ * the cursor, filtered by endpoint, error text and time; and the result store's {@code reopen} a redrive needs. A queue
+ * plugin's own test runs it on its real backend.
  */
 public final class DeadLetterBrowserContract {
 
@@ -70,6 +75,23 @@ public final class DeadLetterBrowserContract {
         HqmException bad = assertThrows(HqmException.class, () -> browser.list(DeadLetterFilter.ALL, 1, "nope"));
         assertEquals(ErrorKind.INPUT, bad.kind());
         assertThrows(IllegalArgumentException.class, () -> browser.list(DeadLetterFilter.ALL, 0, null));
+    }
+
+    /** The result store's half of a redrive: {@code reopen} replaces even a terminal record, which {@code put} keeps. */
+    public static void reopenReplacesEvenATerminalRecord(ResultStore results) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        RequestRecord pending = RequestRecord.pending("reopened", now, "owner");
+        results.put(pending.processing(1, now).finished(Status.FAILED, null, "HTTP 500", 3, now))
+                .toCompletableFuture().join();
+        results.put(pending).toCompletableFuture().join();
+        assertEquals(Status.FAILED, results.get("reopened").toCompletableFuture().join().orElseThrow().status());
+
+        results.reopen(pending).toCompletableFuture().join();
+        RequestRecord reopened = results.get("reopened").toCompletableFuture().join().orElseThrow();
+        assertEquals(Status.PENDING, reopened.status());
+        assertEquals(0, reopened.attempts());
+        assertNull(reopened.startedAt());
+        assertEquals("owner", reopened.owner());
     }
 
     /** A small JSON message for {@code endpoint} (or none), submitted now to the millisecond. */

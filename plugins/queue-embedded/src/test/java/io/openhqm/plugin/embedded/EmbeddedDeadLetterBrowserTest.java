@@ -6,31 +6,19 @@ import static io.openhqm.plugin.embedded.Fixtures.store;
 import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.openhqm.api.ErrorKind;
-import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
-import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
-import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
-import io.openhqm.api.result.RequestRecord;
-import io.openhqm.api.result.Status;
 import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.TestPluginContext;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -92,22 +80,10 @@ class EmbeddedDeadLetterBrowserTest {
     }
 
     @Test
-    void reopenReplacesEvenATerminalRecord() throws Exception {
+    void reopenReplacesEvenATerminalRecord() {
         try (TestPluginContext process = process(home, "a");
              EmbeddedResultStore results = store(process, Duration.ofMinutes(5))) {
-            Instant now = Instant.now();
-            RequestRecord pending = RequestRecord.pending("r", now, "owner");
-            RequestRecord failed = pending.processing(1, now).finished(Status.FAILED, null, "HTTP 500", 3, now);
-            results.put(failed).toCompletableFuture().join();
-            results.put(pending).toCompletableFuture().join();
-            assertEquals(Status.FAILED, results.get("r").toCompletableFuture().join().orElseThrow().status());
-
-            results.reopen(pending).toCompletableFuture().join();
-            RequestRecord reopened = results.get("r").toCompletableFuture().join().orElseThrow();
-            assertEquals(Status.PENDING, reopened.status());
-            assertEquals(0, reopened.attempts());
-            assertNull(reopened.startedAt());
-            assertEquals("owner", reopened.owner());
+            DeadLetterBrowserContract.reopenReplacesEvenATerminalRecord(results);
         }
     }
 

@@ -3,33 +3,22 @@ package io.openhqm.plugin.redis;
 import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.openhqm.api.ErrorKind;
-import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
-import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
-import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
-import io.openhqm.api.result.RequestRecord;
-import io.openhqm.api.result.Status;
 import io.openhqm.testing.RedisServer;
 import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.MapPluginConfig;
 import io.openhqm.toolkit.testing.TestPluginContext;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -136,18 +125,7 @@ class RedisDeadLetterBrowserIT {
         open.add(process);
         RedisResultStore results = new RedisResultStore(RedisBackend.of(queue.config, process), Duration.ofMinutes(5));
         open.add(results);
-        Instant now = Instant.now();
-        RequestRecord pending = RequestRecord.pending("r", now, "owner");
-        results.put(pending.processing(1, now).finished(Status.FAILED, null, "HTTP 500", 3, now))
-                .toCompletableFuture().join();
-        results.put(pending).toCompletableFuture().join();
-        assertEquals(Status.FAILED, results.get("r").toCompletableFuture().join().orElseThrow().status());
-
-        results.reopen(pending).toCompletableFuture().join();
-        RequestRecord reopened = results.get("r").toCompletableFuture().join().orElseThrow();
-        assertEquals(Status.PENDING, reopened.status());
-        assertEquals(0, reopened.attempts());
-        assertNull(reopened.startedAt());
+        DeadLetterBrowserContract.reopenReplacesEvenATerminalRecord(results);
     }
 
     private Delivery poll() throws InterruptedException {
