@@ -167,8 +167,14 @@ final class RedisDeployment implements AutoCloseable {
         }
 
         HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return get(path, Map.of());
+        }
+
+        HttpResponse<String> get(String path, Map<String, String> headers) throws IOException, InterruptedException {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(30));
+            headers.forEach(request::header);
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
 
         HttpResponse<String> post(String path, String body, Map<String, String> headers)

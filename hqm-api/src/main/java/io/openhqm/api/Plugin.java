@@ -35,7 +35,9 @@ public interface Plugin {
      * {@code Delivery.ack(RequestRecord, ResultStore)}; {@code PluginContext.shared}, resources a plugin's adapters
      * share, closed by the server after them (replacing the plugins' static registries); dead-letter browsing as the
      * optional capability {@code Queue.deadLetterBrowser()} ({@code DeadLetterBrowser}), {@code Queue.deadLetters} and
-     * {@code deadLetterCount} deprecated for removal and given defaults that read through it.
+     * {@code deadLetterCount} deprecated for removal and given defaults that read through it; for the admin API,
+     * {@code DeadLetterBrowser.list} (with {@code DeadLetterFilter} and {@code DeadLetterPage}), {@code get} (by the id
+     * of a {@code DeadLetterEntry}), {@code redrive} and {@code delete}, and {@code ResultStore.reopen}.
      */
     String SPI_VERSION = "1.1";
 

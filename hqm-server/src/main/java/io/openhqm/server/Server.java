@@ -18,6 +18,8 @@ import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.server.admin.QueueAdmin;
+import io.openhqm.server.admin.Throughput;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.config.TypesafePluginConfig;
@@ -172,8 +174,12 @@ public final class Server implements AutoCloseable {
                     config.queue().requestQueueName(), config.queue().maxDepth(),
                     config.results().type().equals(config.queue().type()), endpointCatalog(config.proxy())),
                     clock, meters);
+            Throughput throughput = new Throughput(meters);
+            toClose.push(throughput);
+            QueueAdmin admin = new QueueAdmin(queue, results, throughput, config.queue().requestQueueName(),
+                    config.queue().type(), config.queue().dlqName(), clock);
             http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
-                    meters::scrape, meters, clock);
+                    meters::scrape, meters, clock, admin);
         } else {
             http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
         }

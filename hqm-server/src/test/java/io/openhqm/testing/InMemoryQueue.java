@@ -6,6 +6,7 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
@@ -161,6 +162,24 @@ public final class InMemoryQueue implements Queue {
             @Override
             public List<DeadLetter> newest(int limit) {
                 return List.copyOf(deadLetters).reversed().stream().limit(limit).toList();
+            }
+
+            /** A dead letter's id here is its correlation id. */
+            @Override
+            public Optional<DeadLetterEntry> get(String id) {
+                return deadLetters.stream().filter(d -> d.message().correlationId().equals(id)).findFirst()
+                        .map(d -> new DeadLetterEntry(id, d));
+            }
+
+            @Override
+            public boolean redrive(String id) {
+                Optional<DeadLetterEntry> entry = get(id);
+                if (entry.isEmpty() || !deadLetters.remove(entry.get().letter())) {
+                    return false;
+                }
+                attempts.remove(id);
+                add(entry.get().letter().message(), null);
+                return true;
             }
 
             @Override

@@ -32,6 +32,16 @@ public final class InMemoryResultStore implements ResultStore {
     }
 
     @Override
+    public CompletionStage<Void> reopen(RequestRecord record) {
+        RuntimeException failing = failure;
+        if (failing != null) {
+            return CompletableFuture.failedFuture(failing);
+        }
+        records.put(record.correlationId(), record);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
         RuntimeException failing = failure;
         if (failing != null) {

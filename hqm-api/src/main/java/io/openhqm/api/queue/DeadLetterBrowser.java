@@ -1,13 +1,15 @@
 package io.openhqm.api.queue;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads the dead letters of one {@link Queue}: an optional capability ({@link Queue#deadLetterBrowser()}) used by
  * the admin API. A queue whose backend cannot list what it dead-lettered simply does not offer one.
  *
- * <p>It will grow with the admin API, by {@code default} methods only, so an implementation written now keeps
- * working: get one dead letter by id, redrive (send back to the queue), purge.
+ * <p>It grows with the admin API by {@code default} methods only, so an implementation written against an earlier
+ * 1.1 build keeps working: {@link #list}, {@link #get}, {@link #redrive} and {@link #delete} throw
+ * {@link UnsupportedOperationException} unless the browser overrides them (the admin API then answers 501).
  *
  * <p>Thread-safe; valid until its queue is closed, and entered, like every call into a plugin, with the plugin's
  * class loader as the thread context class loader. Failures: methods throw {@link io.openhqm.api.HqmException};
@@ -27,4 +29,54 @@ public interface DeadLetterBrowser {
 
     /** How many dead letters the queue holds. */
     long count();
+
+    /**
+     * One page of the dead letters that match {@code filter}, the most recently dead-lettered first. Paging is
+     * stable while dead letters are added, redriven or deleted: a page starts after the last dead letter its cursor
+     * stood for, so none is listed twice, and those added after the first page are not listed by later ones.
+     *
+     * @param filter which dead letters to list ({@link DeadLetterFilter#ALL} for all)
+     * @param limit  how many at most, from 1
+     * @param cursor {@code null} for the first page, else a {@link DeadLetterPage#nextCursor()} this browser returned
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     * @throws io.openhqm.api.HqmException kind INPUT if {@code cursor} is not one this browser issued
+     * @since 1.1
+     */
+    default DeadLetterPage list(DeadLetterFilter filter, int limit, String cursor) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot list dead letters by page");
+    }
+
+    /**
+     * The dead letter with {@code id}, or empty if there is none (never was, or it was redriven or deleted, or
+     * {@code id} is not of this browser's form).
+     *
+     * @since 1.1
+     */
+    default Optional<DeadLetterEntry> get(String id) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot read a dead letter by id");
+    }
+
+    /**
+     * Moves the dead letter {@code id} back to its queue, atomically: after a crash at any instant the message is
+     * either still a dead letter or queued again, never both and never neither. It keeps its correlation id, body
+     * and metadata, and gets a fresh attempt budget (its next delivery is attempt 1, with an empty history). The
+     * caller makes the message's result record PENDING again first ({@link
+     * io.openhqm.api.result.ResultStore#reopen}), or the engine would skip it as finished.
+     *
+     * @return whether it was moved; {@code false} if there is no dead letter {@code id}
+     * @since 1.1
+     */
+    default boolean redrive(String id) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot redrive dead letters");
+    }
+
+    /**
+     * Removes the dead letter {@code id} for good.
+     *
+     * @return whether it was removed; {@code false} if there is no dead letter {@code id}
+     * @since 1.1
+     */
+    default boolean delete(String id) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delete dead letters");
+    }
 }

@@ -61,6 +61,17 @@ public interface ResultStore extends AutoCloseable {
     }
 
     /**
+     * Stores {@code record} whatever the stored record of its id is, terminal or not, and restarts its TTL: the one
+     * way back from a terminal status, for a dead letter that is redriven (the server stores a fresh PENDING record,
+     * no attempt started, before it moves the message back to the queue). The default fails with
+     * {@link UnsupportedOperationException}: the admin API then cannot redrive with this store. (SPI 1.1)
+     */
+    default CompletionStage<Void> reopen(RequestRecord record) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " cannot reopen a finished record"));
+    }
+
+    /**
      * Whether a {@link #put} issued before a {@link io.openhqm.api.queue.Queue#publish} on this process's queue of
      * the same plugin is always stored no later than that message can be delivered: true when both go through one
      * ordered channel to the backend (one connection, one writer). The server then issues the PENDING put and the

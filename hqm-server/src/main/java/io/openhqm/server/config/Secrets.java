@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *
  * <p>A key is secret when its name (ignoring case, {@code _}, {@code -} and {@code .}) contains one of
  * token, password, passwd, passphrase, secret, apikey, credential, privatekey, authorization or cookie. So
- * {@code auth_token}, {@code auth_password}, {@code api_keys}, {@code private_key} and a static header
+ * {@code auth_token}, {@code auth_password}, {@code api_keys}, {@code admin_keys}, {@code private_key} and a static header
  * {@code Authorization} are secret, while {@code auth_header_name} and {@code auth_username} are not. Any
  * URL with user information is masked wherever it appears:
  * {@code redis://user:pass@host} becomes {@code redis://user:****@host}, and {@code https://tok@host}
@@ -28,7 +28,7 @@ public final class Secrets {
     public static final String MASK = "****";
 
     private static final List<String> SECRET_NAME_PARTS = List.of(
-            "token", "password", "passwd", "passphrase", "secret", "apikey", "credential", "privatekey",
+            "token", "password", "passwd", "passphrase", "secret", "apikey", "adminkey", "credential", "privatekey",
             "authorization", "cookie");
 
     /**

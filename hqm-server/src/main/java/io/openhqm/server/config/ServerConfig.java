@@ -27,10 +27,11 @@ public record ServerConfig(
      * being received and parsed at once ({@code server.max_body_bytes_in_flight}; by default a quarter of the
      * maximum heap, and never less than {@code maxBodyBytes}). {@code mode} is {@code server.mode};
      * {@code proxyWait} is {@code server.proxy_wait}, how long a proxied request waits for its response.
+     * {@code adminEnabled} is {@code server.admin.enabled}: whether the admin API answers when no admin key is set.
      */
     public record Server(String host, int port, long maxBodyBytes, Duration maxWait, Auth auth, Duration idleTimeout,
                          Duration requestParseTimeout, Duration noRequestTimeout, long maxBodyBytesInFlight,
-                         Mode mode, Duration proxyWait) {
+                         Mode mode, Duration proxyWait, boolean adminEnabled) {
     }
 
     /** {@code server.mode}: what the listener does with a request outside the reserved paths. */
@@ -41,8 +42,15 @@ public record ServerConfig(
         PROXY
     }
 
-    /** {@code server.auth.*}: optional ingress API keys; empty list = no authentication. */
-    public record Auth(List<String> apiKeys) {
+    /**
+     * {@code server.auth.*}: optional ingress API keys (empty list = no authentication), and the keys of the admin
+     * API, a separate list.
+     */
+    public record Auth(List<String> apiKeys, List<String> adminKeys) {
+        public Auth(List<String> apiKeys) {
+            this(apiKeys, List.of());
+        }
+
         public boolean enabled() {
             return !apiKeys.isEmpty();
         }
@@ -50,7 +58,7 @@ public record ServerConfig(
         /** Never shows the keys: a logged configuration must not leak them. */
         @Override
         public String toString() {
-            return "Auth[apiKeys=" + apiKeys.size() + " key(s), masked]";
+            return "Auth[apiKeys=" + apiKeys.size() + " key(s), adminKeys=" + adminKeys.size() + " key(s), masked]";
         }
     }
 

@@ -72,6 +72,8 @@ final class ServerConfigReader {
         Long maxBody = size("server.max_body_bytes", 1);
         Duration maxWait = duration("server.max_wait", false);
         List<String> apiKeys = list("server.auth.api_keys");
+        List<String> adminKeys = list("server.auth.admin_keys");
+        Boolean adminEnabled = bool("server.admin.enabled");
         Duration idleTimeout = duration("server.idle_timeout", true);
         if (idleTimeout != null && maxWait != null && idleTimeout.compareTo(maxWait) <= 0) {
             problems.add("server.idle_timeout: must be longer than server.max_wait (" + describe(idleTimeout)
@@ -91,6 +93,9 @@ final class ServerConfigReader {
         }
         if (apiKeys != null && apiKeys.stream().anyMatch(String::isBlank)) {
             problems.add("server.auth.api_keys: an API key is empty; remove it or give it a value");
+        }
+        if (adminKeys != null && adminKeys.stream().anyMatch(String::isBlank)) {
+            problems.add("server.auth.admin_keys: an admin key is empty; remove it or give it a value");
         }
 
         String mgmtHost = string("management.host");
@@ -157,6 +162,7 @@ final class ServerConfigReader {
 
         Config normalized = config
                 .withValue("server.auth.api_keys", ConfigValueFactory.fromIterable(apiKeys))
+                .withValue("server.auth.admin_keys", ConfigValueFactory.fromIterable(adminKeys))
                 .withValue("results.type", ConfigValueFactory.fromAnyRef(resultsType))
                 .withValue("proxy.default_endpoint", ConfigValueFactory.fromAnyRef(defaultEndpoint))
                 .withValue("proxy.endpoints", ConfigValueFactory.fromMap(normalizedEndpoints))
@@ -169,9 +175,9 @@ final class ServerConfigReader {
         processorBlocks.forEach((name, v) -> processors.put(name, block(normalized, "processors", name)));
 
         ServerConfig sc = new ServerConfig(
-                new ServerConfig.Server(host, port.intValue(), maxBody, maxWait, new ServerConfig.Auth(apiKeys),
-                        idleTimeout, parseTimeout, noRequestTimeout, inFlight,
-                        ServerConfig.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), proxyWait),
+                new ServerConfig.Server(host, port.intValue(), maxBody, maxWait,
+                        new ServerConfig.Auth(apiKeys, adminKeys), idleTimeout, parseTimeout, noRequestTimeout,
+                        inFlight, ServerConfig.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), proxyWait, adminEnabled),
                 new ServerConfig.Management(mgmtHost, mgmtPort.intValue()),
                 new ServerConfig.QueueSection(queueType, requestQueue, dlq, maxDepth,
                         block(normalized, "queue", queueType)),

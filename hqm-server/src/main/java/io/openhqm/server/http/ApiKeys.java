@@ -26,6 +26,10 @@ final class ApiKeys {
         this.digests = keys.stream().map(ApiKeys::digest).toList();
     }
 
+    int size() {
+        return digests.size();
+    }
+
     boolean enabled() {
         return !digests.isEmpty();
     }
@@ -39,16 +43,9 @@ final class ApiKeys {
         if (!enabled()) {
             return Caller.ANONYMOUS;
         }
-        String header = "x-api-key";
-        String key = exchange.getRequestHeaders().getFirst(header);
+        String header = exchange.getRequestHeaders().contains("x-api-key") ? "x-api-key" : "authorization";
+        String key = presented(exchange);
         if (key == null) {
-            header = "authorization";
-            String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                key = authorization.substring(7).trim();
-            }
-        }
-        if (key == null || key.isEmpty()) {
             throw new SecurityException("This server requires an API key in X-API-Key or Authorization: Bearer.");
         }
         byte[] presented = digest(key);
@@ -60,6 +57,18 @@ final class ApiKeys {
             throw new SecurityException("The API key is not valid.");
         }
         return new Caller(HexFormat.of().formatHex(presented, 0, 16), header);
+    }
+
+    /** The key the request presents in {@code X-API-Key} or {@code Authorization: Bearer}, or {@code null}. */
+    static String presented(HttpServerExchange exchange) {
+        String key = exchange.getRequestHeaders().getFirst("x-api-key");
+        if (key == null) {
+            String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                key = authorization.substring(7).trim();
+            }
+        }
+        return key == null || key.isEmpty() ? null : key;
     }
 
     /** The caller, or {@code null} after answering 401 when the key is missing or unknown. */

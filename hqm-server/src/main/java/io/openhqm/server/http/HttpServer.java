@@ -2,6 +2,7 @@ package io.openhqm.server.http;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
+import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.ingress.Submissions;
 import io.undertow.Undertow;
@@ -97,7 +98,8 @@ public final class HttpServer implements AutoCloseable {
     /** The API listener with health and metrics, on {@code server.host:server.port}. */
     public static HttpServer listener(ServerConfig.Server config, Submissions submissions,
                                       ServerConfig.Proxy proxy, Map<String, Supplier<Health>> components,
-                                      String version, Supplier<String> metrics, MeterRegistry meters, Clock clock) {
+                                      String version, Supplier<String> metrics, MeterRegistry meters, Clock clock,
+                                      QueueAdmin admin) {
         HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
@@ -113,8 +115,22 @@ public final class HttpServer implements AutoCloseable {
                     apiKeys, flow, config.proxyWait(), config.maxWait());
             server.routes.otherPaths(transparent.handler());
         }
+        server.addAdminRoutes(admin, new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
+    }
+
+    private void addAdminRoutes(QueueAdmin admin, AdminAccess access) {
+        LOG.info(access.describe());
+        if (access.mode() == AdminAccess.Mode.OFF) {
+            return;
+        }
+        AdminHandlers handlers = new AdminHandlers(admin, access, blocking);
+        routes.add("GET", "/api/v1/dead-letters", handlers.list())
+                .add("GET", "/api/v1/dead-letters/{id}", handlers.get())
+                .add("DELETE", "/api/v1/dead-letters/{id}", handlers.delete())
+                .add("POST", "/api/v1/dead-letters/{id}/redrive", handlers.redrive())
+                .add("GET", "/api/v1/queues", handlers.queues());
     }
 
     /** Health and metrics only, on {@code management.host:management.port}. */

@@ -18,6 +18,20 @@ import java.util.Map;
 record Problem(int status, String slug, String title, String detail, String field) {
     static final String TYPE_BASE = "https://openhqm.io/problems/";
 
+    /** A problem thrown to the code that answers the exchange. */
+    static final class Raised extends Exception {
+        private final Problem problem;
+
+        Raised(Problem problem) {
+            super(problem.detail(), null, false, false);
+            this.problem = problem;
+        }
+
+        Problem problem() {
+            return problem;
+        }
+    }
+
     static Problem of(int status, String slug, String title, String detail) {
         return new Problem(status, slug, title, detail, null);
     }

@@ -5,6 +5,9 @@ import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
@@ -65,6 +68,26 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
         @Override
         public List<DeadLetter> newest(int limit) {
             return ContextClassLoader.call(loader, () -> browser.newest(limit));
+        }
+
+        @Override
+        public DeadLetterPage list(DeadLetterFilter filter, int limit, String cursor) {
+            return ContextClassLoader.call(loader, () -> browser.list(filter, limit, cursor));
+        }
+
+        @Override
+        public Optional<DeadLetterEntry> get(String id) {
+            return ContextClassLoader.call(loader, () -> browser.get(id));
+        }
+
+        @Override
+        public boolean redrive(String id) {
+            return ContextClassLoader.call(loader, () -> browser.redrive(id));
+        }
+
+        @Override
+        public boolean delete(String id) {
+            return ContextClassLoader.call(loader, () -> browser.delete(id));
         }
 
         @Override

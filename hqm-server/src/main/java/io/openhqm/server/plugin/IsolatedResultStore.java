@@ -37,6 +37,11 @@ record IsolatedResultStore(ResultStore store, ClassLoader loader) implements Res
     }
 
     @Override
+    public CompletionStage<Void> reopen(RequestRecord record) {
+        return ContextClassLoader.call(loader, () -> store.reopen(record));
+    }
+
+    @Override
     public CompletionStage<Void> discardPending(String correlationId) {
         return ContextClassLoader.call(loader, () -> store.discardPending(correlationId));
     }

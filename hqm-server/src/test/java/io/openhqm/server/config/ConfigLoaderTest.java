@@ -34,7 +34,7 @@ class ConfigLoaderTest {
         assertEquals(new ServerConfig.Server("0.0.0.0", 8000, 10_485_760L, Duration.ofSeconds(60),
                 new ServerConfig.Auth(List.of()), Duration.ofSeconds(75), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Math.max(Runtime.getRuntime().maxMemory() / 4, 10_485_760L),
-                ServerConfig.Mode.API, Duration.ofSeconds(30)), c.server());
+                ServerConfig.Mode.API, Duration.ofSeconds(30), false), c.server());
         assertFalse(c.server().auth().enabled());
         assertEquals(new ServerConfig.Management("0.0.0.0", 8001), c.management());
         assertEquals("embedded", c.queue().type());

@@ -22,6 +22,7 @@ class MaskedRenderingTest {
                 server:
                   auth:
                     api_keys: ["ingress-key-1", "ingress-key-2"]
+                    admin_keys: ["admin-key-1"]
                 queue:
                   type: redis
                   redis:
@@ -57,7 +58,7 @@ class MaskedRenderingTest {
                 "API_TOKEN", "bearer-secret", "REDIS_PASSWORD", "redis-secret")));
     }
 
-    private static final List<String> SECRETS = List.of("ingress-key-1", "ingress-key-2", "redis-pass",
+    private static final List<String> SECRETS = List.of("ingress-key-1", "ingress-key-2", "admin-key-1", "redis-pass",
             "redis-secret", "kafka-pass", "jaas-secret", "BEGIN KEY", "bearer-secret", "basic-pass", "custom-token",
             "static-header-secret");
 
@@ -102,6 +103,7 @@ class MaskedRenderingTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> server = (Map<String, Object>) ((Map<String, Object>) tree.get("server")).get("auth");
         assertEquals(List.of("****", "****"), server.get("api_keys"), "the number of keys stays visible");
+        assertEquals(List.of("****"), server.get("admin_keys"));
         assertEquals("redis", ((Map<?, ?>) tree.get("results")).get("type"));
     }
 
@@ -113,7 +115,8 @@ class MaskedRenderingTest {
                 .map(l -> l.split(" ")[0]).toList();
         assertEquals(List.of("management", "monitoring", "plugins", "processors", "proxy", "queue", "results",
                 "server", "worker"), top);
-        assertContains(text, "server {\n  auth {\n    api_keys = []\n  }\n  host = \"0.0.0.0\"\n"
+        assertContains(text, "server {\n  admin {\n    enabled = false\n  }\n  auth {\n    admin_keys = []\n"
+                + "    api_keys = []\n  }\n  host = \"0.0.0.0\"\n"
                 + "  idle_timeout = \"75s\"\n  max_body_bytes = 10485760\n  max_body_bytes_in_flight = null\n"
                 + "  max_wait = \"60s\"\n  mode = \"api\"\n  no_request_timeout = \"60s\"\n  port = 8000\n"
                 + "  proxy_wait = \"30s\"\n  request_parse_timeout = \"10s\"\n}\n", "processors = {}\n",
@@ -173,7 +176,7 @@ class MaskedRenderingTest {
     @Test
     void serverConfigToStringDoesNotLeakApiKeysOrPluginSecrets() {
         String text = secretive().serverConfig().toString();
-        assertNotContains(text, "ingress-key-1", "redis-pass", "redis-secret", "bearer-secret", "custom-token");
+        assertNotContains(text, "ingress-key-1", "admin-key-1", "redis-pass", "redis-secret", "bearer-secret", "custom-token");
         assertContains(text, "redis://app:****@cache:6379/0");
     }
 }

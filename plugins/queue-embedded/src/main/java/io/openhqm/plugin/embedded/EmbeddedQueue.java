@@ -98,7 +98,7 @@ final class EmbeddedQueue implements Queue {
         this.clock = requireNonNull(clock, "clock is null");
         this.name = settings.requestQueueName();
         this.deadLetterName = settings.deadLetterQueueName();
-        this.deadLetters = new EmbeddedDeadLetterBrowser(this, deadLetterName);
+        this.deadLetters = new EmbeddedDeadLetterBrowser(this, deadLetterName, clock);
         this.instanceId = requireNonNull(instanceId, "instanceId is null");
         this.visibilityMillis = Math.max(1, database.config().visibilityTimeout().toMillis());
 

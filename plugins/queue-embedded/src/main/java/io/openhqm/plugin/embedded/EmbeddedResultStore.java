@@ -63,6 +63,7 @@ final class EmbeddedResultStore implements ResultStore {
                     .filter(column -> !column.equals("correlation_id"))
                     .map(column -> column + " = excluded." + column).collect(Collectors.joining(", "))
             + " WHERE results.status NOT IN (" + TERMINAL + ") OR results.expires_at <= ?";
+    private static final String REOPEN_SQL = PUT_SQL.substring(0, PUT_SQL.lastIndexOf(" WHERE results.status"));
     private static final String DISCARD_PENDING_SQL = "DELETE FROM results WHERE correlation_id = ? "
             + "AND status = '" + Status.PENDING.name() + "' AND attempts = 0";
     private static final String GET_SQL = "SELECT " + COLUMNS
@@ -119,6 +120,11 @@ final class EmbeddedResultStore implements ResultStore {
      * waiters of a terminal record it stored are woken after the commit. Completes with what {@code also} returned.
      */
     <T> CompletableFuture<T> putThen(RequestRecord record, SqlWork<T> also) {
+        return store(record, true, also);
+    }
+
+    /** {@link #putThen}, or with {@code keepTerminal} false storing the record even over a terminal one. */
+    private <T> CompletableFuture<T> store(RequestRecord record, boolean keepTerminal, SqlWork<T> also) {
         requireNonNull(record, "record is null");
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedException());
@@ -134,10 +140,12 @@ final class EmbeddedResultStore implements ResultStore {
         // submission must not be refused while its publish, issued right after, is accepted.
         CompletableFuture<T> done = database.write(s -> {
             long now = clock.millis();
-            PreparedStatement ps = s.prepare(PUT_SQL);
+            PreparedStatement ps = s.prepare(keepTerminal ? PUT_SQL : REOPEN_SQL);
             row.bind(ps);
             ps.setLong(16, Columns.plusMillis(now, ttl));
-            ps.setLong(17, now);
+            if (keepTerminal) {
+                ps.setLong(17, now);
+            }
             stored.set(ps.executeUpdate() == 1);
             return also.run(s);
         }, record.reply() == null ? 0 : record.reply().body().length);
@@ -149,6 +157,12 @@ final class EmbeddedResultStore implements ResultStore {
             });
         }
         return done;
+    }
+
+    /** Stores {@code record} even over a terminal one (a redriven dead letter starts again). */
+    @Override
+    public CompletionStage<Void> reopen(RequestRecord record) {
+        return database.publicly(store(record, false, session -> null));
     }
 
     @Override

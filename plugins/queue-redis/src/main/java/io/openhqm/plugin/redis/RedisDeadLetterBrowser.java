@@ -3,29 +3,47 @@ package io.openhqm.plugin.redis;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.ScriptOutputType;
+import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.AttemptFailure;
 import io.openhqm.api.queue.DeadLetter;
 import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.DeadLetterPage;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The dead letters of one worker pool: its dead-letter stream ({@link PoolKeys#deadLetterStream()}), read newest
  * first with {@code XREVRANGE} and counted with {@code XLEN}. An entry that no longer decodes is listed with an
- * empty body under its source id. Thread-safe.
+ * empty body under its source id. A dead letter's id is its entry id, which is also the cursor of a listing (the last
+ * entry examined). A listing filters while it scans, in batches, and returns a shorter page with a cursor once it has
+ * examined {@value #SCAN_BOUND} entries, so one request never reads an unbounded stream. A redrive is one script
+ * ({@code redrive.lua}): the message is added to the pool's retry stream and the entry deleted atomically. Thread-safe.
  */
 final class RedisDeadLetterBrowser implements DeadLetterBrowser {
+    static final int SCAN_BOUND = 10_000;
+    private static final int BATCH = 200;
+    /** How much earlier than its entry id a dead letter's own time may be (the two clocks of client and server). */
+    private static final long CLOCK_SLACK_MS = 60_000;
+    private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
+
     private final RedisBackend backend;
     private final String stream;
+    private final String retryStream;
 
     RedisDeadLetterBrowser(RedisBackend backend, PoolKeys keys) {
         this.backend = backend;
         this.stream = keys.deadLetterStream();
+        this.retryStream = keys.retryStream();
     }
 
     @Override
@@ -43,6 +61,72 @@ final class RedisDeadLetterBrowser implements DeadLetterBrowser {
             out.add(decode(entry));
         }
         return out;
+    }
+
+    @Override
+    public DeadLetterPage list(DeadLetterFilter filter, int limit, String cursor) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        if (cursor != null && !ENTRY_ID.matcher(cursor).matches()) {
+            throw HqmException.input("\"" + cursor + "\" is not a cursor of this dead-letter queue");
+        }
+        long oldest = filter.since() == null ? Long.MIN_VALUE : filter.since().toEpochMilli() - CLOCK_SLACK_MS;
+        List<DeadLetterEntry> page = new ArrayList<>();
+        String end = cursor == null ? "+" : "(" + cursor;
+        int examined = 0;
+        while (true) {
+            List<StreamMessage<String, byte[]>> batch = backend.await(backend.redis().xrevrange(stream,
+                    Range.create("-", end), Limit.from(BATCH)), "reading the dead-letter queue");
+            for (StreamMessage<String, byte[]> entry : batch) {
+                examined++;
+                if (EntryFormat.entryTime(entry.getId()).toEpochMilli() < oldest) {
+                    return new DeadLetterPage(page, null);
+                }
+                DeadLetter letter = decode(entry);
+                if (filter.matches(letter)) {
+                    if (page.size() == limit) {
+                        return new DeadLetterPage(page, page.getLast().id());
+                    }
+                    page.add(new DeadLetterEntry(entry.getId(), letter));
+                }
+                if (examined >= SCAN_BOUND) {
+                    return new DeadLetterPage(page, entry.getId());
+                }
+            }
+            if (batch.size() < BATCH) {
+                return new DeadLetterPage(page, null);
+            }
+            end = "(" + batch.getLast().getId();
+        }
+    }
+
+    @Override
+    public Optional<DeadLetterEntry> get(String id) {
+        if (id == null || !ENTRY_ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        List<StreamMessage<String, byte[]>> entries = backend.await(backend.redis().xrange(stream,
+                Range.create(id, id), Limit.from(1)), "reading a dead letter");
+        return entries.stream().findFirst().map(entry -> new DeadLetterEntry(entry.getId(), decode(entry)));
+    }
+
+    @Override
+    public boolean redrive(String id) {
+        if (id == null || !ENTRY_ID.matcher(id).matches()) {
+            return false;
+        }
+        Long moved = backend.await(Script.REDRIVE.<Long>run(backend.redis(), ScriptOutputType.INTEGER,
+                new String[] {stream, retryStream}, RedisQueue.utf8(id)), "redriving a dead letter");
+        return moved == 1L;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        if (id == null || !ENTRY_ID.matcher(id).matches()) {
+            return false;
+        }
+        return backend.await(backend.redis().xdel(stream, id), "deleting a dead letter") == 1L;
     }
 
     @Override

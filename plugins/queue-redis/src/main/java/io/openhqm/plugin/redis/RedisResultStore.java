@@ -147,6 +147,15 @@ final class RedisResultStore implements ResultStore {
     }
 
     @Override
+    public CompletionStage<Void> reopen(RequestRecord record) {
+        String id = record.correlationId();
+        return redis.set(keys.result(id), RecordFormat.encode(record), SetArgs.Builder.px(ttlMs))
+                .<Void>thenApply(ok -> null).exceptionally(e -> {
+                    throw backend.failure("reopening the record of " + id, e);
+                });
+    }
+
+    @Override
     public CompletionStage<Void> discardPending(String correlationId) {
         return Script.DISCARD_PENDING.<Long>run(redis, ScriptOutputType.INTEGER,
                 new String[] {keys.result(correlationId)}).<Void>thenApply(discarded -> null).exceptionally(e -> {

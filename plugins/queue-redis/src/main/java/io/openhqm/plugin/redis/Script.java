@@ -35,6 +35,7 @@ final class Script {
     static final Script PUT_RECORD = load("put_record.lua", "record.lua");
     static final Script DISCARD_PENDING = load("discard_pending.lua", "record.lua");
     static final Script RELEASE_CLAIM = load("release_claim.lua");
+    static final Script REDRIVE = load("redrive.lua");
 
     private final String name;
     private final String source;

@@ -1,0 +1,108 @@
+package io.openhqm.toolkit.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.openhqm.api.ErrorKind;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
+import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.DeadLetterPage;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.Status;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every {@link DeadLetterBrowser} listing must do, whatever its backend: newest first, by pages that follow
+ * the cursor, filtered by endpoint, error text and time; and the result store's {@code reopen} a redrive needs. A queue
+ * plugin's own test runs it on its real backend.
+ */
+public final class DeadLetterBrowserContract {
+
+    /** Moves {@code message} to the dead letters of the queue under test with {@code reason}. */
+    public interface DeadLettering {
+        void deadLetter(Message message, String reason) throws Exception;
+    }
+
+    private DeadLetterBrowserContract() {
+    }
+
+    /** Dead-letters five messages through {@code queue} (the browser must be empty) and lists them every way. */
+    public static void listsNewestFirstByPagesAndFilters(DeadLetterBrowser browser, DeadLettering queue)
+            throws Exception {
+        assertEquals(new DeadLetterPage(List.of(), null), browser.list(DeadLetterFilter.ALL, 10, null));
+        Instant start = Instant.now().minusMillis(1);
+        for (int i = 0; i < 5; i++) {
+            queue.deadLetter(message("m" + i, i % 2 == 0 ? "orders" : "billing"),
+                    i % 2 == 0 ? "HTTP 500 from orders" : "connect timed out");
+        }
+        Instant end = Instant.now().plusMillis(1);
+
+        List<String> all = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            DeadLetterPage page = browser.list(DeadLetterFilter.ALL, 2, cursor);
+            all.addAll(ids(page));
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor != null);
+        assertEquals(List.of("m4", "m3", "m2", "m1", "m0"), all);
+        assertEquals(3, pages);
+
+        DeadLetterFilter orders = new DeadLetterFilter("orders", null, null, null);
+        assertEquals(List.of("m4", "m2", "m0"), ids(browser.list(orders, 10, null)));
+        assertEquals(List.of("m3", "m1"), ids(browser.list(new DeadLetterFilter(null, "CONNECT", null, null), 10,
+                null)));
+        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter("billing", "500", null, null), 10, null)));
+        assertEquals(5, ids(browser.list(new DeadLetterFilter(null, null, start, end), 10, null)).size());
+        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, end, null), 10, null)));
+        assertEquals(List.of(), ids(browser.list(new DeadLetterFilter(null, null, null, start), 10, null)));
+
+        DeadLetterPage first = browser.list(orders, 1, null);
+        assertEquals(List.of("m4"), ids(first));
+        assertEquals(List.of("m2"), ids(browser.list(orders, 1, first.nextCursor())));
+
+        HqmException bad = assertThrows(HqmException.class, () -> browser.list(DeadLetterFilter.ALL, 1, "nope"));
+        assertEquals(ErrorKind.INPUT, bad.kind());
+        assertThrows(IllegalArgumentException.class, () -> browser.list(DeadLetterFilter.ALL, 0, null));
+    }
+
+    /** The result store's half of a redrive: {@code reopen} replaces even a terminal record, which {@code put} keeps. */
+    public static void reopenReplacesEvenATerminalRecord(ResultStore results) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        RequestRecord pending = RequestRecord.pending("reopened", now, "owner");
+        results.put(pending.processing(1, now).finished(Status.FAILED, null, "HTTP 500", 3, now))
+                .toCompletableFuture().join();
+        results.put(pending).toCompletableFuture().join();
+        assertEquals(Status.FAILED, results.get("reopened").toCompletableFuture().join().orElseThrow().status());
+
+        results.reopen(pending).toCompletableFuture().join();
+        RequestRecord reopened = results.get("reopened").toCompletableFuture().join().orElseThrow();
+        assertEquals(Status.PENDING, reopened.status());
+        assertEquals(0, reopened.attempts());
+        assertNull(reopened.startedAt());
+        assertEquals("owner", reopened.owner());
+    }
+
+    /** A small JSON message for {@code endpoint} (or none), submitted now to the millisecond. */
+    public static Message message(String id, String endpoint) {
+        return new Message(id, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "application/json",
+                Map.of(), new MessageMetadata(endpoint, null, null, null, 0, null,
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null));
+    }
+
+    /** The correlation ids of a page's dead letters, in order. */
+    public static List<String> ids(DeadLetterPage page) {
+        return page.entries().stream().map(e -> e.letter().message().correlationId()).toList();
+    }
+}

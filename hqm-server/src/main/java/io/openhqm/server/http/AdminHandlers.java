@@ -1,0 +1,270 @@
+package io.openhqm.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.openhqm.api.HqmException;
+import io.openhqm.api.ErrorKind;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.queue.AttemptFailure;
+import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.DeadLetterPage;
+import io.openhqm.api.result.RequestRecord;
+import io.openhqm.server.admin.QueueAdmin;
+import io.openhqm.server.admin.Throughput;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API (JSON): the dead letters (list by page and filter, one, redrive, delete) and the queue at a glance.
+ * Each request is checked by {@link AdminAccess} and then runs on a blocking thread, since the {@link QueueAdmin}
+ * waits for the backend.
+ */
+final class AdminHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHandlers.class);
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 500;
+    /** Characters of a payload shown in a listing. */
+    static final int EXCERPT = 200;
+
+    private final QueueAdmin admin;
+    private final AdminAccess access;
+    private final ExecutorService blocking;
+
+    AdminHandlers(QueueAdmin admin, AdminAccess access, ExecutorService blocking) {
+        this.admin = admin;
+        this.access = access;
+        this.blocking = blocking;
+    }
+
+    /** What an admin request does once allowed; it may throw, and answers the exchange itself. */
+    private interface Action {
+        void run(HttpServerExchange exchange) throws Problem.Raised;
+    }
+
+    private HttpHandler guarded(Action action) {
+        return exchange -> {
+            if (!access.allows(exchange)) {
+                return;
+            }
+            exchange.dispatch(blocking, () -> {
+                try {
+                    action.run(exchange);
+                } catch (Problem.Raised raised) {
+                    raised.problem().send(exchange);
+                } catch (UnsupportedOperationException e) {
+                    Problem.of(501, "not-implemented", "Not Implemented", "This server's queue cannot do that: "
+                            + e.getMessage() + ".").send(exchange);
+                } catch (HqmException e) {
+                    if (e.kind() == ErrorKind.INPUT) {
+                        Problem.badRequest(e.getMessage() + ".").send(exchange);
+                    } else {
+                        LOG.warn("admin request {} {} failed: {}", exchange.getRequestMethod(),
+                                exchange.getRequestPath(), e.getMessage());
+                        Problem.of(503, "unavailable", "Service unavailable", "The queue is unavailable. Retry later.")
+                                .send(exchange, Map.of("Retry-After", "1"));
+                    }
+                } catch (RuntimeException e) {
+                    Answers.internalError(exchange, e);
+                }
+            });
+        };
+    }
+
+    HttpHandler list() {
+        return guarded(exchange -> {
+            int limit = limit(exchange);
+            DeadLetterFilter filter = new DeadLetterFilter(query(exchange, "endpoint"), query(exchange, "error"),
+                    instant(exchange, "since"), instant(exchange, "until"));
+            DeadLetterPage page = admin.deadLetters(filter, limit, query(exchange, "cursor"));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("dead_letters", page.entries().stream().map(e -> entry(e, false)).toList());
+            body.put("next_cursor", page.nextCursor());
+            Json.send(exchange, 200, body);
+        });
+    }
+
+    HttpHandler get() {
+        return guarded(exchange -> {
+            String id = pathId(exchange);
+            Optional<DeadLetterEntry> entry = admin.deadLetter(id);
+            if (entry.isEmpty()) {
+                throw unknown(id);
+            }
+            Json.send(exchange, 200, entry(entry.get(), true));
+        });
+    }
+
+    HttpHandler redrive() {
+        return guarded(exchange -> {
+            String id = pathId(exchange);
+            RequestRecord pending = admin.redrive(id).orElseThrow(() -> unknown(id));
+            String cid = pending.correlationId();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("id", id);
+            body.put("correlation_id", cid);
+            body.put("status", pending.status().name());
+            exchange.getResponseHeaders().put(Headers.LOCATION, "/api/v1/response/" + cid);
+            Json.send(exchange, 202, body);
+        });
+    }
+
+    HttpHandler delete() {
+        return guarded(exchange -> {
+            String id = pathId(exchange);
+            if (!admin.delete(id)) {
+                throw unknown(id);
+            }
+            exchange.setStatusCode(204);
+            exchange.endExchange();
+        });
+    }
+
+    HttpHandler queues() {
+        return guarded(exchange -> {
+            QueueAdmin.Overview overview = admin.overview();
+            Throughput.Rates rates = overview.rates();
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("name", overview.name());
+            view.put("type", overview.type());
+            view.put("depth", overview.depth());
+            view.put("dead_letter_queue", overview.deadLetterQueue());
+            view.put("dead_letters", overview.deadLetters());
+            Map<String, Object> perSecond = new LinkedHashMap<>();
+            perSecond.put("submitted", rates.submitted());
+            perSecond.put("completed", rates.completed());
+            perSecond.put("failed", rates.failed());
+            perSecond.put("window_seconds", rates.seconds());
+            view.put("rates_per_second", perSecond);
+            Json.send(exchange, 200, Map.of("queues", List.of(view)));
+        });
+    }
+
+    private static Map<String, Object> entry(DeadLetterEntry entry, boolean whole) {
+        DeadLetter letter = entry.letter();
+        Message message = letter.message();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", entry.id());
+        view.put("correlation_id", message.correlationId());
+        view.put("endpoint", message.metadata().endpoint());
+        view.put("error", letter.reason());
+        view.put("dead_lettered_at", letter.deadLetteredAt().toString());
+        view.put("submitted_at", message.metadata().submittedAt().toString());
+        view.put("attempts", letter.history().stream().map(AdminHandlers::attempt).toList());
+        view.put("content_type", message.contentType());
+        view.put("payload_bytes", message.body().length);
+        if (whole) {
+            view.put("method", message.metadata().method());
+            view.put("priority", message.metadata().priority());
+            view.put("headers", message.headers());
+            view.put("payload", payload(message));
+        } else {
+            view.put("payload_excerpt", excerpt(message.body()));
+        }
+        return view;
+    }
+
+    private static Map<String, Object> attempt(AttemptFailure failure) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("attempt", failure.attempt());
+        view.put("at", failure.at().toString());
+        view.put("error", failure.error());
+        return view;
+    }
+
+    /** The JSON value of a JSON payload, else its text; a payload that is not UTF-8 as base64 (with a flag). */
+    private static Object payload(Message message) {
+        if (Views.isJson(message.contentType())) {
+            try {
+                JsonNode node = Json.parse(message.body());
+                if (node != null) {
+                    return node;
+                }
+            } catch (IOException notJson) {
+                // shown as text below
+            }
+        }
+        String text = utf8(message.body());
+        return text != null ? text : Map.of("base64", java.util.Base64.getEncoder().encodeToString(message.body()));
+    }
+
+    private static String excerpt(byte[] body) {
+        String text = utf8(body);
+        if (text == null) {
+            return "(" + body.length + " bytes, not UTF-8)";
+        }
+        return text.length() <= EXCERPT ? text : text.substring(0, EXCERPT) + "…";
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static Problem.Raised unknown(String id) {
+        return new Problem.Raised(Problem.notFound("No dead letter with id " + id + "."));
+    }
+
+    private static String pathId(HttpServerExchange exchange) {
+        return exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY).getParameters().get("id");
+    }
+
+    private static String query(HttpServerExchange exchange, String name) {
+        Deque<String> values = exchange.getQueryParameters().get(name);
+        if (values == null || values.isEmpty() || values.getFirst().isEmpty()) {
+            return null;
+        }
+        return values.getFirst();
+    }
+
+    private static int limit(HttpServerExchange exchange) throws Problem.Raised {
+        String text = query(exchange, "limit");
+        if (text == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(text.trim());
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new Problem.Raised(Problem.invalid("limit", "limit must be a whole number from 1 to " + MAX_LIMIT
+                + "."));
+    }
+
+    private static Instant instant(HttpServerExchange exchange, String name) throws Problem.Raised {
+        String text = query(exchange, name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text.trim());
+        } catch (DateTimeParseException e) {
+            throw new Problem.Raised(Problem.invalid(name, name + " must be an RFC 3339 UTC time such as "
+                    + "2026-01-31T12:00:00Z."));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.openhqm.plugin.redis;
+
+import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.openhqm.api.message.Message;
+import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.testing.RedisServer;
+import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
+import io.openhqm.toolkit.testing.MapPluginConfig;
+import io.openhqm.toolkit.testing.TestPluginContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The dead-letter browser's admin operations against a real redis-server: list, get, redrive, delete. */
+@Timeout(60)
+class RedisDeadLetterBrowserIT {
+    private static final QueueSettings SETTINGS = new QueueSettings("openhqm-requests", "openhqm-dlq");
+    private static RedisServer redis;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private RedisQueue queue;
+    private QueueConsumer consumer;
+    private DeadLetterBrowser browser;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void open() {
+        redis.call("FLUSHALL");
+        TestPluginContext process = new TestPluginContext("test-host");
+        open.add(process);
+        queue = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url", redis.url(),
+                "consumer_name", "a"), SETTINGS, process);
+        open.add(queue);
+        consumer = queue.consumer("workers");
+        open.add(consumer);
+        browser = queue.deadLetterBrowser().orElseThrow();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    @Test
+    void listsNewestFirstByPagesAndFilters() throws Exception {
+        DeadLetterBrowserContract.listsNewestFirstByPagesAndFilters(browser, this::deadLetter);
+    }
+
+    @Test
+    void redriveMovesTheLetterBackToThePoolWithAFreshAttemptBudgetAndDeleteRemovesIt() throws Exception {
+        Message original = message("again", "orders");
+        queue.publish(original).toCompletableFuture().join();
+        poll().retry(Duration.ZERO, "HTTP 503");
+        poll().deadLetter("max retries exceeded");
+        deadLetter(message("gone", null), "HTTP 400");
+
+        DeadLetterEntry entry = browser.list(new DeadLetterFilter("orders", null, null, null), 1, null).entries()
+                .getFirst();
+        assertEquals(List.of("HTTP 503", "max retries exceeded"),
+                entry.letter().history().stream().map(f -> f.error()).toList());
+        assertEquals(Optional.of(entry), browser.get(entry.id()));
+        assertEquals(Optional.empty(), browser.get("1-0"));
+        assertEquals(Optional.empty(), browser.get("not an id"));
+
+        assertTrue(browser.redrive(entry.id()));
+        assertFalse(browser.redrive(entry.id()), "a dead letter is redriven once");
+        assertEquals(1, browser.count());
+        assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq"));
+        Delivery again = poll();
+        assertEquals(original, again.message());
+        assertEquals(1, again.attempt());
+        assertEquals(List.of(), again.history());
+        again.ack();
+
+        String gone = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst().id();
+        assertTrue(browser.delete(gone));
+        assertFalse(browser.delete(gone));
+        assertFalse(browser.redrive(gone));
+        assertEquals(0, browser.count());
+        assertEquals(0, queue.depth());
+    }
+
+    @Test
+    void aPlainEntryKeepsItsIdThroughTheDeadLettersAndBack() throws Exception {
+        String id = redis.call("XADD", "openhqm-requests", "*", "body", "{\"a\":1}").toString();
+        poll().deadLetter("HTTP 422");
+        DeadLetterEntry entry = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst();
+        assertEquals(id, entry.letter().message().correlationId());
+        assertTrue(browser.redrive(entry.id()));
+        Delivery again = poll();
+        assertEquals(id, again.message().correlationId());
+        assertEquals("{\"a\":1}", again.message().bodyAsString());
+        again.ack();
+    }
+
+    @Test
+    void reopenReplacesEvenATerminalRecord() {
+        TestPluginContext process = new TestPluginContext("test-host");
+        open.add(process);
+        RedisResultStore results = new RedisResultStore(RedisBackend.of(queue.config, process), Duration.ofMinutes(5));
+        open.add(results);
+        DeadLetterBrowserContract.reopenReplacesEvenATerminalRecord(results);
+    }
+
+    private Delivery poll() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Delivery> got = consumer.poll(1, Duration.ofMillis(200));
+            if (!got.isEmpty()) {
+                return got.getFirst();
+            }
+        }
+        throw new AssertionError("nothing delivered within 5 s");
+    }
+
+    private void deadLetter(Message message, String reason) throws Exception {
+        queue.publish(message).toCompletableFuture().join();
+        poll().deadLetter(reason);
+    }
+}
