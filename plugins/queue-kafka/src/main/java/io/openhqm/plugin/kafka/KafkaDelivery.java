@@ -7,6 +7,7 @@ import io.openhqm.toolkit.SettleOnce;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -25,6 +26,7 @@ final class KafkaDelivery implements Delivery {
     private final PartitionProgress progress;
     private final String orderingKey;
     private final SettleOnce settleOnce = new SettleOnce();
+    private final AtomicBoolean superseded = new AtomicBoolean();
 
     KafkaDelivery(KafkaQueueConsumer consumer, ConsumerRecord<byte[], byte[]> record, RecordFormat.Decoded decoded,
                   PartitionProgress progress, String orderingKey) {
@@ -105,9 +107,25 @@ final class KafkaDelivery implements Delivery {
 
     private void settle(Runnable settle) {
         settleOnce.run(toString(), () -> {
-            settle.run();
+            if (superseded.get()) {
+                return null; // delivered again already, after an earlier settle failed
+            }
+            try {
+                settle.run();
+            } catch (RuntimeException e) {
+                consumer.settleFailed(this);
+                throw e;
+            }
             return null;
         });
+    }
+
+    /**
+     * After a settle failed and none succeeded since: true once, and from then on every settle of this delivery
+     * does nothing, because the record is delivered again.
+     */
+    boolean supersede() {
+        return !settleOnce.settled() && superseded.compareAndSet(false, true);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,12 @@ final class KafkaQueueConsumer implements QueueConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaQueueConsumer.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long after a failed settle the record is delivered again, unless a later settle succeeded. */
+    private static final Duration REDELIVER_AFTER = Duration.ofSeconds(5);
+
+    /** A delivery whose settle failed at {@code atNanos}. */
+    private record Abandoned(KafkaDelivery delivery, long atNanos) {
+    }
 
     private final KafkaQueue queue;
     private final KafkaConfig config;
@@ -59,6 +66,7 @@ final class KafkaQueueConsumer implements QueueConsumer {
     private final Map<TopicPartition, PartitionProgress> partitions = new ConcurrentHashMap<>();
     private final AtomicInteger unsettled = new AtomicInteger();
     private final Map<TopicPartition, Long> waitingUntil = new HashMap<>(); // poll thread only
+    private final ConcurrentLinkedQueue<Abandoned> abandoned = new ConcurrentLinkedQueue<>();
     private final Thread poller;
     private boolean bufferFull; // poll thread only
     private volatile boolean closed;
@@ -97,6 +105,7 @@ final class KafkaQueueConsumer implements QueueConsumer {
             kafka.subscribe(queue.consumedTopics(), new Rebalance());
             while (!closed) {
                 try {
+                    redeliverAbandoned();
                     updatePauses();
                     take(kafka.poll(POLL));
                     if (System.nanoTime() - nextCommit >= 0) {
@@ -156,6 +165,21 @@ final class KafkaQueueConsumer implements QueueConsumer {
         }
         if (!toResume.isEmpty()) {
             kafka.resume(toResume);
+        }
+    }
+
+    /**
+     * Delivers again the records whose settle failed (Kafka unreachable) and was not followed by a successful one,
+     * so their partition's watermark does not stop at them.
+     */
+    private void redeliverAbandoned() {
+        long now = System.nanoTime();
+        for (Abandoned a; (a = abandoned.peek()) != null && now - a.atNanos() >= REDELIVER_AFTER.toNanos(); ) {
+            abandoned.poll();
+            if (a.delivery().supersede()) {
+                LOG.info("delivering {} again: settling it failed", a.delivery());
+                requeue(a.delivery());
+            }
         }
     }
 
@@ -308,6 +332,11 @@ final class KafkaQueueConsumer implements QueueConsumer {
         if (delivery.progress().settle(delivery.record().offset())) {
             unsettled.decrementAndGet();
         }
+    }
+
+    /** A settle of {@code delivery} failed: unless a later one succeeds, deliver its record again. */
+    void settleFailed(KafkaDelivery delivery) {
+        abandoned.add(new Abandoned(delivery, System.nanoTime()));
     }
 
     /** Puts the record back at the head of the buffer, to be delivered again by this consumer. */

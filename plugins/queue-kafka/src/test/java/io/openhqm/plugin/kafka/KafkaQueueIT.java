@@ -453,6 +453,15 @@ class KafkaQueueIT {
     }
 
     @Test
+    void depthAnswersPromptlyRightAfterTheTopicsWereCreated() throws Exception {
+        KafkaQueue queue = queue(topic());
+        long started = System.nanoTime();
+        assertEquals(0, queue.depth());
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertTrue(ms < 2000, "depth took " + ms + " ms");
+    }
+
+    @Test
     void depthIsTheGroupsLag() throws Exception {
         String topic = topic();
         broker.createTopic(topic, 2);
