@@ -98,8 +98,18 @@ final class KafkaClients {
 
     /** Waits for {@code future} at most {@code request_timeout}; failures become {@link HqmException}s. */
     <T> T await(Future<T> future, String what) {
+        return await(future, what, deadline());
+    }
+
+    /** The {@link System#nanoTime()} after {@code request_timeout} from now, for several waits under one bound. */
+    long deadline() {
+        return System.nanoTime() + config.requestTimeout().toNanos();
+    }
+
+    /** Waits for {@code future} until {@code deadlineNanos}; failures become {@link HqmException}s. */
+    <T> T await(Future<T> future, String what, long deadlineNanos) {
         try {
-            return future.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw HqmException.transientFailure("interrupted while " + what, e);

@@ -141,9 +141,10 @@ final class KafkaQueue implements Queue {
                 .map(name -> new NewTopic(name, Optional.of(config.partitions()), Optional.empty())).toList();
         try {
             Map<String, KafkaFuture<Void>> results = admin.createTopics(create).values();
+            long deadline = clients.deadline();
             for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
                 try {
-                    e.getValue().get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     LOG.info("created topic {} with {} partition(s)", e.getKey(), config.partitions());
                 } catch (ExecutionException ex) {
                     if (!(ex.getCause() instanceof TopicExistsException)) {
@@ -213,13 +214,14 @@ final class KafkaQueue implements Queue {
      */
     @Override
     public long depth() {
+        long deadline = clients.deadline();
         List<String> consumed = consumedTopics();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(consumed).topicNameValues();
         for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
             TopicDescription description;
             try {
-                description = clients.await(e.getValue(), "describing topic " + e.getKey());
+                description = clients.await(e.getValue(), "describing topic " + e.getKey(), deadline);
             } catch (HqmException ex) {
                 if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
                     continue;
@@ -233,15 +235,15 @@ final class KafkaQueue implements Queue {
             return 0;
         }
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = clients.await(
-                admin.listOffsets(latest).all(), "reading end offsets");
+                admin.listOffsets(latest).all(), "reading end offsets", deadline);
         Map<TopicPartition, OffsetAndMetadata> committed = clients.await(
                 admin.listConsumerGroupOffsets(config.consumerGroup()).partitionsToOffsetAndMetadata(),
-                "reading the offsets of group " + config.consumerGroup());
+                "reading the offsets of group " + config.consumerGroup(), deadline);
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         latest.keySet().stream().filter(tp -> committed.get(tp) == null).forEach(tp -> earliest.put(tp,
                 OffsetSpec.earliest()));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = earliest.isEmpty() ? Map.of()
-                : clients.await(admin.listOffsets(earliest).all(), "reading start offsets");
+                : clients.await(admin.listOffsets(earliest).all(), "reading start offsets", deadline);
         long lag = 0;
         for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
             OffsetAndMetadata done = committed.get(e.getKey());

@@ -115,12 +115,16 @@ final class KafkaQueueConsumer implements QueueConsumer {
                     backoffMs = 100;
                 } catch (WakeupException e) {
                     // close() woke the poll
-                } catch (KafkaException | IllegalStateException e) {
+                } catch (RuntimeException e) {
                     if (closed) {
                         break;
                     }
-                    LOG.warn("consumer {} cannot read from Kafka ({}); retrying in {} ms", name, e.getMessage(),
-                            backoffMs);
+                    if (e instanceof KafkaException) {
+                        LOG.warn("consumer {} cannot read from Kafka ({}); retrying in {} ms", name, e.getMessage(),
+                                backoffMs);
+                    } else {
+                        LOG.error("consumer {} failed; retrying in {} ms", name, backoffMs, e);
+                    }
                     sleep(backoffMs);
                     backoffMs = Math.min(5000, backoffMs * 2);
                 }

@@ -148,6 +148,16 @@ class KafkaQueueIT {
         }
     }
 
+    private static void awaitCommitted(String group, TopicPartition tp, long offset) throws Exception {
+        eventually(tp + " committed at " + offset + " by " + group, () -> {
+            try {
+                return committed(group, tp) == offset;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private static void eventually(String what, java.util.function.BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
@@ -179,13 +189,7 @@ class KafkaQueueIT {
         assertEquals("\"web\"", header(record, "hqm-attr-source"));
         assertEquals("t-1", header(record, "hqm-h-x-trace"));
         TopicPartition tp = new TopicPartition(topic, record.partition());
-        eventually("offset committed", () -> {
-            try {
-                return committed("g-" + topic, tp) == record.offset() + 1;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitCommitted("g-" + topic, tp, record.offset() + 1);
         assertEquals(0, queue.depth());
         assertTrue(queue.health().healthy(), queue.health().detail());
     }
@@ -233,13 +237,7 @@ class KafkaQueueIT {
             all.get(i).ack();
         }
         TopicPartition tp = new TopicPartition(topic, 0);
-        eventually("watermark 2 committed", () -> {
-            try {
-                return committed(group, tp) == 2;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitCommitted(group, tp, 2);
         Thread.sleep(300);
         assertEquals(2, committed(group, tp), "never past the unsettled record");
         consumer.close();
@@ -250,13 +248,7 @@ class KafkaQueueIT {
         assertEquals("w2", redelivered.message().correlationId());
         assertNothing(again, Duration.ofSeconds(1));
         redelivered.ack();
-        eventually("everything committed", () -> {
-            try {
-                return committed(group, tp) == 5;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitCommitted(group, tp, 5);
     }
 
     @Test
@@ -430,7 +422,7 @@ class KafkaQueueIT {
         String topic = topic();
         broker.createTopic(topic, 1);
         KafkaQueue queue = queue(topic, "max_buffered", 4, "ordering", "none",
-                "properties", Map.of("max.poll.interval.ms", "1500", "max.poll.records", "2"));
+                "properties", Map.of("max.poll.interval.ms", "1000", "max.poll.records", "2"));
         for (int i = 0; i < 12; i++) {
             publish(queue, message("p" + i, null));
         }
@@ -442,7 +434,7 @@ class KafkaQueueIT {
             if (batch.isEmpty()) {
                 continue;
             }
-            Thread.sleep(2000); // longer than max.poll.interval.ms: the poll thread must keep the group
+            Thread.sleep(1300); // longer than max.poll.interval.ms: the poll thread must keep the group
             assertTrue(consumer.unsettled() <= 4 + 2, "buffer bounded: " + consumer.unsettled());
             for (Delivery d : batch) {
                 seen.add(d.message().correlationId());
