@@ -367,6 +367,24 @@ class KafkaQueueIT {
     }
 
     @Test
+    void aSettleThatCannotBeWrittenIsDeliveredAgain() throws Exception {
+        String topic = topic();
+        TestPluginContext context = new TestPluginContext("unwritable-dlq");
+        opened.add(context);
+        Queue queue = new KafkaQueueFactory().create(new MapPluginConfig("queue.kafka", broker.queueConfig()),
+                new QueueSettings(topic, "not a topic name!"), context);
+        opened.add(queue);
+        QueueConsumer consumer = consumer(queue);
+        publish(queue, message("stuck", null));
+        Delivery delivery = pollFor(consumer, 1).getFirst();
+        assertInstanceOf(HqmException.class, org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> delivery.deadLetter("poison")));
+        Delivery again = pollFor(consumer, 1).getFirst();
+        assertEquals("stuck", again.message().correlationId());
+        again.ack();
+    }
+
+    @Test
     void aRebalanceLosesNothing() throws Exception {
         String topic = topic();
         broker.createTopic(topic, 4);
