@@ -136,6 +136,16 @@ class KafkaQueueIT {
         }
     }
 
+    /** Writes a record to partition 0 of {@code topic} as any producer would, with one header. */
+    private static void sendPlain(String topic, String key, byte[] value, String header, String headerValue)
+            throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(header, headerValue.getBytes(StandardCharsets.UTF_8));
+            producer.send(new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), value, headers)).get();
+        }
+    }
+
     private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
         return RecordFormat.header(record.headers(), key);
     }
@@ -200,11 +210,8 @@ class KafkaQueueIT {
         broker.createTopic(topic, 1);
         KafkaQueue queue = queue(topic);
         QueueConsumer consumer = consumer(queue);
+        sendPlain(topic, "k1", "{\"a\":1}".getBytes(StandardCharsets.UTF_8), "X-Trace", "abc");
         try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            RecordHeaders headers = new RecordHeaders();
-            headers.add("X-Trace", "abc".getBytes(StandardCharsets.UTF_8));
-            producer.send(new ProducerRecord<>(topic, 0, "k1".getBytes(StandardCharsets.UTF_8),
-                    "{\"a\":1}".getBytes(StandardCharsets.UTF_8), headers)).get();
             producer.send(new ProducerRecord<>(topic, 0, null, new byte[] {1, 2, 3})).get();
         }
         List<Delivery> deliveries = pollFor(consumer, 2);
@@ -331,12 +338,7 @@ class KafkaQueueIT {
         broker.createTopic(topic, 1);
         KafkaQueue queue = queue(topic);
         QueueConsumer consumer = consumer(queue);
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
-            RecordHeaders headers = new RecordHeaders();
-            headers.add("tenant", "acme".getBytes(StandardCharsets.UTF_8));
-            producer.send(new ProducerRecord<>(topic, 0, "key-1".getBytes(StandardCharsets.UTF_8),
-                    "poison".getBytes(StandardCharsets.UTF_8), headers)).get();
-        }
+        sendPlain(topic, "key-1", "poison".getBytes(StandardCharsets.UTF_8), "tenant", "acme");
         Delivery delivery = pollFor(consumer, 1).getFirst();
         delivery.retry(Duration.ofMillis(100), "first failure");
         Delivery second = pollFor(consumer, 1).getFirst();
