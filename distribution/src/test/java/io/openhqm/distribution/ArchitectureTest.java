@@ -42,7 +42,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule PLUGINS_STAND_ALONE = slices().matching("io.openhqm.plugin.(*)..")
             .should().notDependOnEachOther()
-            .as("No bundled plugin (embedded, redis, egress, sample) uses another plugin's classes.");
+            .as("No bundled plugin (embedded, redis, kafka, egress, sample) uses another plugin's classes.");
 
     @ArchTest
     static final ArchRule EGRESS_SEES_NO_OTHER_HTTP_STACK = noClasses().that()

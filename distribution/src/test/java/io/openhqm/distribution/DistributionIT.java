@@ -246,6 +246,8 @@ class DistributionIT {
                 listing.out());
         assertTrue(listing.out().contains("egress-http" + spi + installation.home.resolve("plugins/egress-http"))
                 && listing.out().contains("resilience4j-circuitbreaker"), listing.out());
+        assertTrue(listing.out().contains("queue-kafka" + spi + installation.home.resolve("plugins/queue-kafka"))
+                && listing.out().contains("queue: kafka") && listing.out().contains("kafka-clients"), listing.out());
     }
 
     @Test

@@ -20,25 +20,38 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * An installation (a copy of the distribution) running OpenHQM processes against one {@link RedisServer}: any
- * number of listener, worker and all-in-one processes, each on free ports, each with its own log.
+ * An installation (a copy of the distribution) running OpenHQM processes against one {@link RedisServer} (or, made by
+ * {@link #onQueue}, another queue backend): any number of listener, worker and all-in-one processes, each on free
+ * ports, each with its own log.
  */
 final class RedisDeployment implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Installation installation;
     final RedisServer redis;
+    private final List<String> queueSettings;
     private final List<Node> nodes = new ArrayList<>();
 
-    private RedisDeployment(Installation installation, RedisServer redis) {
+    private RedisDeployment(Installation installation, RedisServer redis, List<String> queueSettings) {
         this.installation = installation;
         this.redis = redis;
+        this.queueSettings = List.copyOf(queueSettings);
     }
 
     static RedisDeployment create(Path work, RedisServer redis) throws IOException {
+        return new RedisDeployment(installation(work), redis,
+                List.of("queue.type=redis", "queue.redis.url=\"" + redis.url() + "\""));
+    }
+
+    /** Processes on the queue that {@code queueSettings} (e.g. {@code queue.type=kafka}) configure; no Redis. */
+    static RedisDeployment onQueue(Path work, String... queueSettings) throws IOException {
+        return new RedisDeployment(installation(work), null, List.of(queueSettings));
+    }
+
+    private static Installation installation(Path work) throws IOException {
         Installation installation = Installation.copyTo(work);
         dropPluginFoldersWithoutProvider(installation.home.resolve("plugins"));
-        return new RedisDeployment(installation, redis);
+        return installation;
     }
 
     /**
@@ -71,17 +84,18 @@ final class RedisDeployment implements AutoCloseable {
     }
 
     /**
-     * Starts {@code bin/hqm-server MODE} on the Redis queue and waits until it is ready (on the API port, or the
-     * management port for workers).
+     * Starts {@code bin/hqm-server MODE} on the deployment's queue and waits until it is ready (on the API port, or
+     * the management port for workers).
      */
     Node start(String mode, String... settings) throws IOException, InterruptedException {
         int port = Installation.freePort();
         int management = Installation.freePort();
         List<String> command = new ArrayList<>(List.of(installation.home.resolve("bin/hqm-server").toString(), mode,
-                "--set", "queue.type=redis", "--set", "queue.redis.url=\"" + redis.url() + "\"",
                 "--set", "server.port=" + port, "--set", "management.port=" + management,
                 "--set", "monitoring.log_format=text"));
-        for (String setting : settings) {
+        List<String> all = new ArrayList<>(queueSettings);
+        all.addAll(List.of(settings));
+        for (String setting : all) {
             command.add("--set");
             command.add(setting);
         }
