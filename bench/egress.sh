@@ -2,7 +2,7 @@
 # Queue -> HTTP benchmark, all figures from one run on this machine, against one local backend (Undertow, 200 + tiny JSON):
 #   (a1) ceiling: a bare java.net.http client loop POSTing 1 KiB bodies to the backend, 64 in flight
 #   (a2) forwarded messages/s: one worker process (proxy.enabled, worker.count=64) draining a Redis backlog of
-#        1 KiB entries to the backend; target >= 70 % of (a1)
+#        1 KiB entries to the backend, counted after a 10 s warm-up; target >= 70 % of (a1)
 #   (b1) the sidecar's maximum: the same client loop through OpenHQM in transparent proxy mode (server.mode = proxy,
 #        one process with listener and workers on Redis), each request answered with the backend's response
 #   (b2) open-loop load at half of (b1) straight at the backend: p50 / p99
@@ -76,6 +76,7 @@ echo "== (a2) one worker process forwarding a Redis backlog to the backend, work
 VALUE="{\"data\":\"$(head -c 1000 /dev/zero | tr '\0' x)\"}"
 redis-benchmark -p "$RPORT" -c 32 -n 400000 -q XADD openhqm-requests '*' body "$VALUE" > /dev/null 2>&1
 start worker "$MGMT" --set worker.count=64 --set worker.poll_batch=64
+sleep 10 # the JIT's warm-up
 c0=$(metric "$MGMT" 'openhqm_worker_processing_duration_seconds_count{status="completed"}'); c0=${c0:-0}
 t0=$(date +%s.%N)
 sleep "$SECONDS_PER_RUN"
@@ -86,6 +87,7 @@ redis-cli -p "$RPORT" flushall >/dev/null
 
 echo "== (b1) the sidecar's maximum: client loop -> OpenHQM (server.mode = proxy, Redis) -> backend, 64 in flight"
 start all "$PORT" --set server.mode=proxy --set worker.count=64
+bench loop "http://127.0.0.1:$PORT/orders" 10 64 > /dev/null # the JIT's warm-up
 bench loop "http://127.0.0.1:$PORT/orders" "$SECONDS_PER_RUN" 64 > "$WORK/b1.txt"
 half=$(awk '{ printf "%d", $2 / 2 }' "$WORK/b1.txt")
 [ "$half" -gt 0 ] || half=1
