@@ -7,32 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.testing.RedisServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed's Pattern 2 (Queue → HTTP, fed by any producer) and Pattern 3 as its Kubernetes sidecar (a listener in
  * transparent proxy mode and a separate worker process) on a real redis-server, through real processes.
  */
-class EgressRedisIT {
-    @TempDir
-    Path work;
-    RedisServer redis;
-    RedisDeployment deployment;
+class EgressRedisIT extends RedisProcessTest {
     Backend backend;
 
     @AfterEach
-    void stop(org.junit.jupiter.api.TestInfo test) throws InterruptedException {
-        if (deployment != null) {
-            deployment.close(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        }
-        if (redis != null) {
-            redis.close();
-        }
+    void stopBackend() {
         if (backend != null) {
             backend.close();
         }
@@ -86,8 +74,7 @@ class EgressRedisIT {
     }
 
     private void start() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         backend = Backend.start();
     }
 }

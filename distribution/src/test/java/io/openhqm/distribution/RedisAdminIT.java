@@ -7,39 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.testing.RedisServer;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin API through real {@code bin/hqm-server} processes on a real redis-server: a message that timed out is
  * listed among the dead letters, and once the cause is fixed (a longer timeout, after a restart) redriven until it
  * completes.
  */
-class RedisAdminIT {
+class RedisAdminIT extends RedisProcessTest {
     private static final Map<String, String> ADMIN = Map.of("X-API-Key", "admin-key");
 
-    @TempDir
-    Path work;
-    RedisServer redis;
-    RedisDeployment deployment;
-
-    @AfterEach
-    void stop(org.junit.jupiter.api.TestInfo test) throws InterruptedException {
-        if (deployment != null) {
-            deployment.close(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void aDeadLetterIsListedAndRedrivenUntilItCompletes() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         RedisDeployment.Node failing = deployment.start("all", "worker.timeout_seconds=1",
                 "server.auth.admin_keys=[\"admin-key\"]");
         assertTrue(failing.log().contains("admin API (/api/v1/dead-letters, /api/v1/queues) on, for the 1 key(s)"),

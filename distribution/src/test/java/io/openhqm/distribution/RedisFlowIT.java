@@ -7,38 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openhqm.testing.RedisServer;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** HTTP → Redis → worker → result through real {@code bin/hqm-server} processes and a real redis-server. */
-class RedisFlowIT {
-    @TempDir
-    Path work;
-    RedisServer redis;
-    RedisDeployment deployment;
-
-    @AfterEach
-    void stop(org.junit.jupiter.api.TestInfo test) throws InterruptedException {
-        if (deployment != null) {
-            deployment.close(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+class RedisFlowIT extends RedisProcessTest {
 
     @Test
     void submitQueueProcessAndAnswerWithExternalProducersToo() throws Exception {
-        redis = RedisServer.startWithPassword("s3cr3t-pw");
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.startWithPassword("s3cr3t-pw"));
         RedisDeployment.Node server = deployment.start("all", "worker.count=4");
 
         HttpResponse<String> waited = server.post("/api/v1/submit",
@@ -89,8 +71,7 @@ class RedisFlowIT {
 
     @Test
     void retriesWaitWithoutBlockingOthersAndFailuresReachTheDeadLetterStream() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         RedisDeployment.Node server = deployment.start("all", "worker.count=1", "worker.retry_delay_base=2s",
                 "worker.max_retries=1");
 
@@ -143,8 +124,7 @@ class RedisFlowIT {
 
     @Test
     void redisDownMeans503AtOnceAndProcessingResumesWhenItIsBack() throws Exception {
-        redis = RedisServer.startPersistent();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.startPersistent());
         RedisDeployment.Node server = deployment.start("all", "worker.count=4");
         String before = server.submit("{\"operation\": \"echo\", \"data\": \"before\"}");
         assertEquals("COMPLETED", server.json("/api/v1/response/" + before + "?wait=10").get("status").asText());
@@ -186,8 +166,7 @@ class RedisFlowIT {
      */
     @Test
     void aRetryAfter503IsAnsweredAsTheFirstSubmission() throws Exception {
-        redis = RedisServer.startPersistent();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.startPersistent());
         RedisDeployment.Node server = deployment.start("all", "results.type=embedded", "worker.count=2");
         String body = "{\"payload\": {\"operation\": \"echo\", \"data\": \"once\"}}";
         Map<String, String> headers = Map.of("Idempotency-Key", "k-503", "X-Correlation-ID", "order-503");

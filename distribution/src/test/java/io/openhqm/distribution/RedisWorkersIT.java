@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.openhqm.testing.RedisServer;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,34 +13,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Several listener and worker processes on one Redis: crashes, sharing, a Redis restart. */
-class RedisWorkersIT {
+class RedisWorkersIT extends RedisProcessTest {
     private static final Pattern COMPLETED = Pattern.compile(
             "(?m)^openhqm_worker_processing_duration_seconds_count\\{status=\"completed\"} (\\S+)$");
 
-    @TempDir
-    Path work;
-    RedisServer redis;
-    RedisDeployment deployment;
-
-    @AfterEach
-    void stop(org.junit.jupiter.api.TestInfo test) throws InterruptedException {
-        if (deployment != null) {
-            deployment.close(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void aSecondWorkerCompletesEverythingAWorkerKilledWithSigkillHeld() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         RedisDeployment.Node listener = deployment.start("listener");
         int total = 500;
         List<String> ids = new ArrayList<>();
@@ -69,8 +51,7 @@ class RedisWorkersIT {
 
     @Test
     void twoWorkersShareTheGroupAndProcessEachMessageOnce() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         RedisDeployment.Node listener = deployment.start("listener");
         RedisDeployment.Node a = deployment.start("worker", "worker.count=4");
         RedisDeployment.Node b = deployment.start("worker", "worker.count=4");
@@ -87,8 +68,7 @@ class RedisWorkersIT {
 
     @Test
     void twoPoolsOnOneStreamEachProcessEveryMessage() throws Exception {
-        redis = RedisServer.start();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.start());
         RedisDeployment.Node main = deployment.start("worker", "worker.count=16");
         RedisDeployment.Node billing = deployment.start("worker", "worker.count=16",
                 "queue.redis.consumer_group=billing", "worker.write_results=false");
@@ -114,8 +94,7 @@ class RedisWorkersIT {
 
     @Test
     void aRedisRestartMidRunLosesNoAcceptedMessage() throws Exception {
-        redis = RedisServer.startPersistent();
-        deployment = RedisDeployment.create(work, redis);
+        deploy(RedisServer.startPersistent());
         RedisDeployment.Node listener = deployment.start("listener");
         // In-flight messages whose outcome could not be stored come again as soon as Redis is back; a short
         // visibility timeout also bounds the wait for entries read just as Redis went down.
