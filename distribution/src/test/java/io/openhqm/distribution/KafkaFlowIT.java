@@ -60,7 +60,7 @@ class KafkaFlowIT {
 
     private RedisDeployment deployment(String... settings) throws Exception {
         List<String> all = new ArrayList<>(List.of("queue.type=kafka",
-                "queue.kafka.bootstrap_servers=\"" + broker.bootstrapServers() + "\"", "results.type=embedded"));
+                "queue.kafka.bootstrap_servers=\"" + broker.bootstrapServers() + "\""));
         all.addAll(List.of(settings));
         return RedisDeployment.onQueue(work, all.toArray(String[]::new));
     }
@@ -89,6 +89,8 @@ class KafkaFlowIT {
             metrics = worker.get("/metrics").body();
         }
         assertTrue(metrics.contains(completed), "all " + total + " records processed:\n" + worker.log());
+        assertTrue(worker.log().contains("results.type is not set and no plugin of queue type kafka stores results"),
+                "the seed's configuration, without results.type, keeps results in the embedded store");
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         long committed = 0;
         while (committed < total && System.nanoTime() < deadline) {

@@ -77,13 +77,13 @@ public final class Server implements AutoCloseable {
             problems.add(registry.missing("queue.type", "queue", queueType));
         }
         problems.addAll(located(registry.validateQueue(queueType, config.queue().typeConfig()), config.queue().typeConfig()));
-        String resultsType = config.results().type();
-        if (!registry.hasResultStore(resultsType)) {
-            problems.add(registry.missing("results.type", "result store", resultsType));
+        ServerConfig.Results results = config.results().installedOr(registry::hasResultStore);
+        if (!registry.hasResultStore(results.type())) {
+            problems.add(registry.missing("results.type", "result store", results.type()));
         }
-        if (!resultsType.equals(queueType)) {
-            problems.addAll(located(registry.validateResultStore(resultsType, config.results().typeConfig()),
-                    config.results().typeConfig()));
+        if (!results.type().equals(queueType)) {
+            problems.addAll(located(registry.validateResultStore(results.type(), results.typeConfig()),
+                    results.typeConfig()));
         }
         ServerConfig.Proxy proxy = config.proxy();
         // The endpoints route submissions in every role, so the egress judges its keys wherever it is installed.
@@ -147,8 +147,13 @@ public final class Server implements AutoCloseable {
         queue = registry.createQueue(config.queue().type(), config.queue().typeConfig(),
                 new QueueSettings(config.queue().requestQueueName(), config.queue().dlqName()), context);
         toClose.push(queue);
-        results = registry.createResultStore(config.results().type(), config.results().typeConfig(),
-                new ResultSettings(config.results().ttl()), context);
+        ServerConfig.Results resultsConfig = config.results().installedOr(registry::hasResultStore);
+        if (resultsConfig != config.results()) {
+            LOG.info("results.type is not set and no plugin of queue type {} stores results: statuses and results"
+                    + " are kept in the {} result store of this process", config.queue().type(), resultsConfig.type());
+        }
+        results = registry.createResultStore(resultsConfig.type(), resultsConfig.typeConfig(),
+                new ResultSettings(resultsConfig.ttl()), context);
         toClose.push(results);
         QueueDepthMonitor depth = new QueueDepthMonitor(queue, config.queue().requestQueueName(), DEPTH_INTERVAL,
                 meters);
@@ -172,7 +177,7 @@ public final class Server implements AutoCloseable {
         if (command.runsListener()) {
             Submissions submissions = new Submissions(queue, results, depth, new Submissions.Options(
                     config.queue().requestQueueName(), config.queue().maxDepth(),
-                    config.results().type().equals(config.queue().type()), endpointCatalog(config.proxy())),
+                    resultsConfig.type().equals(config.queue().type()), endpointCatalog(config.proxy())),
                     clock, meters);
             Throughput throughput = new Throughput(meters);
             toClose.push(throughput);

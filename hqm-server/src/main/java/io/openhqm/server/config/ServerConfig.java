@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The validated server configuration: the core's own keys as records, and plugin-owned blocks as
@@ -76,9 +77,16 @@ public record ServerConfig(
 
     /**
      * {@code results.*}; {@code type} defaults to {@code queue.type}; {@code ttl} is {@code results.ttl_seconds};
-     * {@code typeConfig} is the block {@code queue.<results type>}.
+     * {@code typeConfig} is the block {@code queue.<results type>}. {@code fallback} is the embedded store, for a
+     * {@code results.type} left to default to a queue type whose plugin has no result store (see
+     * {@link #installedOr}); {@code null} when {@code results.type} was given.
      */
-    public record Results(String type, Duration ttl, PluginConfig typeConfig) {
+    public record Results(String type, Duration ttl, PluginConfig typeConfig, Results fallback) {
+
+        /** These results, or the fallback when {@code installed} says no plugin provides this type. */
+        public Results installedOr(Predicate<String> installed) {
+            return fallback == null || installed.test(type) ? this : fallback;
+        }
     }
 
     /**

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * problem instead of stopping at the first. One instance reads one configuration.
  */
 final class ServerConfigReader {
+    /** The result store used when results.type defaults to a queue type that has none. */
+    static final String EMBEDDED = "embedded";
     /** The endpoint a URL in proxy.default_endpoint becomes. */
     static final String URL_ENDPOINT_NAME = "default";
     static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
@@ -110,7 +112,8 @@ final class ServerConfigReader {
         Long maxDepth = whole("queue.max_depth", 0, Long.MAX_VALUE);
 
         String resultsType = Values.isNull(value("results.type")) ? null : pluginType("results.type");
-        if (resultsType == null) {
+        boolean resultsFollowQueue = resultsType == null;
+        if (resultsFollowQueue) {
             resultsType = queueType;
         }
         Duration ttl = duration("results.ttl_seconds", true);
@@ -181,7 +184,9 @@ final class ServerConfigReader {
                 new ServerConfig.Management(mgmtHost, mgmtPort.intValue()),
                 new ServerConfig.QueueSection(queueType, requestQueue, dlq, maxDepth,
                         block(normalized, "queue", queueType)),
-                new ServerConfig.Results(resultsType, ttl, block(normalized, "queue", resultsType)),
+                new ServerConfig.Results(resultsType, ttl, block(normalized, "queue", resultsType),
+                        resultsFollowQueue && !resultsType.equals(EMBEDDED) ? new ServerConfig.Results(EMBEDDED, ttl,
+                                block(normalized, "queue", EMBEDDED), null) : null),
                 new ServerConfig.Worker(count.intValue(), timeout, maxRetries.intValue(), base, max, processor, grace,
                         pollBatch.intValue(), writeResults, batchSize.intValue(), batchWait),
                 new ServerConfig.Proxy(proxyEnabled, proxyType, defaultEndpoint, Collections.unmodifiableMap(

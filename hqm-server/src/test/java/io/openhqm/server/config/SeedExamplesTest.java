@@ -89,6 +89,9 @@ class SeedExamplesTest {
         assertEquals(Optional.of(List.of("kafka:9092")), kafka.stringList("bootstrap_servers"));
         assertEquals(Optional.of("openhqm-workers"), kafka.string("consumer_group"));
         assertEquals("kafka", c.results().type(), "results default to the queue type");
+        assertEquals("embedded", c.results().installedOr(type -> false).type(),
+                "or, where no plugin of that type stores results, to the embedded store");
+        assertEquals("kafka", c.results().installedOr(type -> true).type());
         PluginConfig api = endpointBlock(c, "external-api");
         assertEquals(Optional.of("api_key"), api.string("auth_type"));
         assertEquals(Optional.of("X-API-Key"), api.string("auth_header_name"));
