@@ -244,6 +244,27 @@ class EgressIT {
         assertFalse(report.contains(TOKEN), report);
     }
 
+    @Test
+    void theShippedExamplesPassCheckConfig() throws Exception {
+        Path examples = installation.home.resolve("conf/examples");
+        Map<String, String> tokens = Map.of("API_TOKEN", "t-1", "BACKEND_TOKEN", "t-2");
+        for (String example : List.of("http-to-queue.conf", "queue-to-http.conf", "full-proxy.conf")) {
+            Installation.Result check = installation.run(tokens, "check-config", "--config",
+                    examples.resolve(example).toString());
+            assertEquals(0, check.status(), example + ":\n" + check.err());
+        }
+        Map<String, String> sidecar = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(examples.resolve("sidecar.env"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                sidecar.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            }
+        }
+        assertEquals("proxy", sidecar.get("OPENHQM_SERVER__MODE"));
+        Installation.Result check = installation.run(sidecar, "check-config");
+        assertEquals(0, check.status(), "sidecar.env:\n" + check.err());
+        assertTrue(check.out().contains("http://localhost:8080"), check.out());
+    }
+
     /** Waits until the metric whose line starts with {@code line} is above zero. */
     private boolean awaitMetric(String line, Duration max) throws Exception {
         long deadline = System.nanoTime() + max.toNanos();
