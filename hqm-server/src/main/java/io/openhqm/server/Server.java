@@ -45,6 +45,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,6 +244,11 @@ public final class Server implements AutoCloseable {
 
     public InetSocketAddress address() {
         return http.address();
+    }
+
+    /** The listener's (or management server's) route templates with their methods. */
+    public Map<String, Set<String>> routes() {
+        return http.routes();
     }
 
     public PrometheusMeterRegistry meters() {

@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -116,6 +117,7 @@ public final class HttpServer implements AutoCloseable {
             server.routes.otherPaths(transparent.handler());
         }
         server.addAdminRoutes(admin, new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
+        server.routes.add("GET", OpenApiDocument.PATH, new OpenApiDocument(version).handler());
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
@@ -164,6 +166,11 @@ public final class HttpServer implements AutoCloseable {
     /** The bound address (useful when the configured port is 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) undertow.getListenerInfo().getFirst().getAddress();
+    }
+
+    /** Each route template with its methods, as registered. */
+    public Map<String, Set<String>> routes() {
+        return routes.methodsByTemplate();
     }
 
     /** Stops taking new requests; readiness turns unhealthy. */

@@ -5,6 +5,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatcher;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,6 +43,12 @@ final class Routes {
             return methods;
         }).add(method);
         return this;
+    }
+
+    Map<String, Set<String>> methodsByTemplate() {
+        Map<String, Set<String>> copy = new LinkedHashMap<>();
+        methodsByTemplate.forEach((template, methods) -> copy.put(template, Set.copyOf(methods)));
+        return Collections.unmodifiableMap(copy);
     }
 
     /** Sends requests to paths outside the reserved ones to {@code proxy}, counted under the route "proxy". */
