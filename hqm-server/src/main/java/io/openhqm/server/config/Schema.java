@@ -26,7 +26,7 @@ final class Schema {
 
     /** How a key's value is checked before its meaning is. */
     enum Kind {
-        STRING, STRING_LIST, DURATION, BOOLEAN, WHOLE_NUMBER, SIZE
+        STRING, STRING_LIST
     }
 
     /**

@@ -577,10 +577,6 @@ final class ServerConfigReader {
             return switch (kind) {
                 case STRING -> Values.string(v);
                 case STRING_LIST -> Values.stringList(v);
-                case DURATION -> Values.duration(v);
-                case BOOLEAN -> Values.bool(v);
-                case WHOLE_NUMBER -> Values.wholeNumber(v, Long.MIN_VALUE, Long.MAX_VALUE);
-                case SIZE -> Values.bytes(v);
             };
         } catch (Values.Mismatch e) {
             problems.add(Values.wrongType(path, e.expected, v));
