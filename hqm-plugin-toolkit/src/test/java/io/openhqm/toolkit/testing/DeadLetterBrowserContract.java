@@ -1,6 +1,8 @@
 package io.openhqm.toolkit.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -9,6 +11,8 @@ import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetterBrowser;
+import io.openhqm.api.queue.DeadLetterEntry;
+import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.DeadLetterFilter;
 import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.result.RequestRecord;
@@ -20,6 +24,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * What every {@link DeadLetterBrowser} listing must do, whatever its backend: newest first, by pages that follow
@@ -33,7 +39,37 @@ public final class DeadLetterBrowserContract {
         void deadLetter(Message message, String reason) throws Exception;
     }
 
+    /** The next delivery of the queue under test. */
+    public interface NextDelivery {
+        Delivery poll() throws Exception;
+    }
+
     private DeadLetterBrowserContract() {
+    }
+
+    /**
+     * Redrives {@code entry} (the dead letter of {@code original}; one more dead letter besides it): it comes back
+     * once, as a first attempt with no history; then deletes the other one, which cannot be redriven after.
+     */
+    public static void redrivesOnceThenDeletes(DeadLetterBrowser browser, DeadLetterEntry entry, Message original,
+                                               NextDelivery queue, LongSupplier depth) throws Exception {
+        assertTrue(browser.redrive(entry.id()));
+        assertFalse(browser.redrive(entry.id()), "a dead letter is redriven once");
+        assertEquals(1, browser.count());
+        assertEquals(Optional.empty(), browser.get(entry.id()));
+        assertEquals(1, depth.getAsLong());
+        Delivery again = queue.poll();
+        assertEquals(original, again.message());
+        assertEquals(1, again.attempt());
+        assertEquals(List.of(), again.history());
+        again.ack();
+
+        String gone = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst().id();
+        assertTrue(browser.delete(gone));
+        assertFalse(browser.delete(gone));
+        assertFalse(browser.redrive(gone));
+        assertEquals(0, browser.count());
+        assertEquals(0, depth.getAsLong());
     }
 
     /** Dead-letters five messages through {@code queue} (the browser must be empty) and lists them every way. */

@@ -5,20 +5,16 @@ import static io.openhqm.plugin.embedded.Fixtures.queue;
 import static io.openhqm.plugin.embedded.Fixtures.store;
 import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
-import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,23 +55,8 @@ class EmbeddedDeadLetterBrowserTest {
             assertEquals(Optional.empty(), browser.get("999999"));
             assertEquals(Optional.empty(), browser.get("x'; DROP TABLE dead_letters"));
 
-            assertTrue(browser.redrive(entry.id()));
-            assertEquals(1, browser.count());
-            assertEquals(Optional.empty(), browser.get(entry.id()));
-            assertFalse(browser.redrive(entry.id()), "a dead letter is redriven once");
-            assertEquals(1, queue.depth());
-            Delivery again = consumer.poll(1, SECOND).getFirst();
-            assertEquals(original, again.message());
-            assertEquals(1, again.attempt());
-            assertEquals(List.of(), again.history());
-            again.ack();
-
-            String gone = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst().id();
-            assertTrue(browser.delete(gone));
-            assertFalse(browser.delete(gone));
-            assertFalse(browser.redrive(gone));
-            assertEquals(0, browser.count());
-            assertEquals(0, queue.depth());
+            DeadLetterBrowserContract.redrivesOnceThenDeletes(browser, entry, original,
+                    () -> consumer.poll(1, SECOND).getFirst(), queue::depth);
         }
     }
 

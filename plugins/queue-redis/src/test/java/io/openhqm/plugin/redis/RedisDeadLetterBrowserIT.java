@@ -2,7 +2,6 @@ package io.openhqm.plugin.redis;
 
 import static io.openhqm.toolkit.testing.DeadLetterBrowserContract.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.openhqm.api.message.Message;
@@ -88,22 +87,7 @@ class RedisDeadLetterBrowserIT {
         assertEquals(Optional.empty(), browser.get("1-0"));
         assertEquals(Optional.empty(), browser.get("not an id"));
 
-        assertTrue(browser.redrive(entry.id()));
-        assertFalse(browser.redrive(entry.id()), "a dead letter is redriven once");
-        assertEquals(1, browser.count());
-        assertEquals(1L, redis.callLong("XLEN", "openhqm-dlq"));
-        Delivery again = poll();
-        assertEquals(original, again.message());
-        assertEquals(1, again.attempt());
-        assertEquals(List.of(), again.history());
-        again.ack();
-
-        String gone = browser.list(DeadLetterFilter.ALL, 1, null).entries().getFirst().id();
-        assertTrue(browser.delete(gone));
-        assertFalse(browser.delete(gone));
-        assertFalse(browser.redrive(gone));
-        assertEquals(0, browser.count());
-        assertEquals(0, queue.depth());
+        DeadLetterBrowserContract.redrivesOnceThenDeletes(browser, entry, original, this::poll, queue::depth);
     }
 
     @Test
