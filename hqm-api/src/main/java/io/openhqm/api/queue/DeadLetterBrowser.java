@@ -1,5 +1,6 @@
 package io.openhqm.api.queue;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +10,9 @@ import java.util.Optional;
  *
  * <p>It grows with the admin API by {@code default} methods only, so an implementation written against an earlier
  * 1.1 build keeps working: {@link #list}, {@link #get}, {@link #redrive} and {@link #delete} throw
- * {@link UnsupportedOperationException} unless the browser overrides them (the admin API then answers 501).
+ * {@link UnsupportedOperationException} unless the browser overrides them (the admin API then answers 501);
+ * {@link #purge} and {@link #trim} work through {@link #list} and {@link #delete} unless the browser does them in
+ * fewer round trips.
  *
  * <p>Thread-safe; valid until its queue is closed, and entered, like every call into a plugin, with the plugin's
  * class loader as the thread context class loader. Failures: methods throw {@link io.openhqm.api.HqmException};
@@ -78,5 +81,65 @@ public interface DeadLetterBrowser {
      */
     default boolean delete(String id) {
         throw new UnsupportedOperationException(getClass().getName() + " cannot delete dead letters");
+    }
+
+    /**
+     * Removes for good every dead letter that matches {@code filter} ({@link DeadLetterFilter#ALL}: all of them);
+     * those dead-lettered while it runs may stay. The default lists the matches page by page and deletes them one by
+     * one; a browser whose backend can delete by the filter's terms overrides it.
+     *
+     * @return how many were removed
+     * @throws UnsupportedOperationException if the browser cannot {@link #list} or {@link #delete}
+     * @since 1.1
+     */
+    default long purge(DeadLetterFilter filter) {
+        long removed = 0;
+        String cursor = null;
+        do {
+            DeadLetterPage page = list(filter, 500, cursor);
+            for (DeadLetterEntry entry : page.entries()) {
+                if (delete(entry.id())) {
+                    removed++;
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return removed;
+    }
+
+    /**
+     * Enforces a retention: removes the dead letters dead-lettered before {@code olderThan}, then the oldest ones
+     * beyond the newest {@code maxCount}. Called periodically by the server, so it should be cheap when there is
+     * nothing to remove. The default does it through {@link #purge}, {@link #count}, {@link #list} and
+     * {@link #delete}; a browser whose backend can trim by time or length overrides it.
+     *
+     * @param olderThan remove those dead-lettered before this instant; {@code null} for no age limit
+     * @param maxCount  keep at most this many, from 0; {@link Long#MAX_VALUE} for no count limit
+     * @return how many were removed
+     * @throws IllegalArgumentException if {@code maxCount} is negative
+     * @since 1.1
+     */
+    default long trim(Instant olderThan, long maxCount) {
+        if (maxCount < 0) {
+            throw new IllegalArgumentException("maxCount must not be negative, was " + maxCount);
+        }
+        long removed = olderThan == null ? 0 : purge(new DeadLetterFilter(null, null, null, olderThan));
+        if (maxCount == Long.MAX_VALUE || count() <= maxCount) {
+            return removed;
+        }
+        long kept = 0;
+        String cursor = null;
+        do {
+            DeadLetterPage page = list(DeadLetterFilter.ALL, 500, cursor);
+            for (DeadLetterEntry entry : page.entries()) {
+                if (kept < maxCount) {
+                    kept++;
+                } else if (delete(entry.id())) {
+                    removed++;
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return removed;
     }
 }

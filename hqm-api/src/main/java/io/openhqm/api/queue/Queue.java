@@ -37,6 +37,16 @@ public interface Queue extends AutoCloseable {
     /** Messages not yet settled: waiting, delayed for retry, and in flight. */
     long depth();
 
+    /**
+     * What {@link #depth()} is made of, as far as the backend can tell cheaply; {@link QueueStats#UNKNOWN} by
+     * default. Called by the admin API on demand, not on a hot path.
+     *
+     * @since 1.1
+     */
+    default QueueStats stats() {
+        return QueueStats.UNKNOWN;
+    }
+
     /** Whether the backend is reachable now; cheap enough to call on every health probe. */
     Health health();
 

@@ -113,6 +113,53 @@ public final class DeadLetterBrowserContract {
         assertThrows(IllegalArgumentException.class, () -> browser.list(DeadLetterFilter.ALL, 0, null));
     }
 
+    /**
+     * Dead-letters four messages through {@code queue} (the browser must be empty) and purges them by filter: only
+     * the matching ones go, and an empty filter takes the rest.
+     */
+    public static void purgesWhatTheFilterMatches(DeadLetterBrowser browser, DeadLettering queue) throws Exception {
+        for (int i = 0; i < 4; i++) {
+            queue.deadLetter(message("p" + i, i % 2 == 0 ? "orders" : "billing"),
+                    i % 2 == 0 ? "HTTP 500 from orders" : "connect timed out");
+        }
+        assertEquals(0, browser.purge(new DeadLetterFilter("orders", "timed out", null, null)));
+        assertEquals(2, browser.purge(new DeadLetterFilter("orders", null, null, null)));
+        assertEquals(2, browser.count());
+        assertEquals(List.of("p3", "p1"), ids(browser.list(DeadLetterFilter.ALL, 10, null)));
+        assertEquals(0, browser.purge(new DeadLetterFilter(null, null, Instant.now().plusSeconds(60), null)));
+        assertEquals(2, browser.purge(DeadLetterFilter.ALL));
+        assertEquals(0, browser.count());
+        assertEquals(0, browser.purge(DeadLetterFilter.ALL));
+    }
+
+    /**
+     * Dead-letters three messages, then two more after a cutoff (the browser must be empty), and trims: by age the
+     * three older ones go, by count the oldest beyond the limit; with nothing to remove a trim removes nothing.
+     */
+    public static void trimsByAgeAndByCount(DeadLetterBrowser browser, DeadLettering queue) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            queue.deadLetter(message("old" + i, null), "HTTP 500");
+        }
+        Thread.sleep(50);
+        Instant cutoff = Instant.now();
+        Thread.sleep(50);
+        for (int i = 0; i < 2; i++) {
+            queue.deadLetter(message("new" + i, null), "HTTP 500");
+        }
+        assertEquals(0, browser.trim(null, Long.MAX_VALUE));
+        assertEquals(0, browser.trim(cutoff.minusSeconds(60), 5));
+        assertEquals(5, browser.count());
+
+        assertEquals(3, browser.trim(cutoff, Long.MAX_VALUE));
+        assertEquals(List.of("new1", "new0"), ids(browser.list(DeadLetterFilter.ALL, 10, null)));
+        assertEquals(1, browser.trim(cutoff, 1));
+        assertEquals(List.of("new1"), ids(browser.list(DeadLetterFilter.ALL, 10, null)));
+        assertEquals(0, browser.trim(cutoff, 1));
+        assertEquals(1, browser.trim(null, 0));
+        assertEquals(0, browser.count());
+        assertThrows(IllegalArgumentException.class, () -> browser.trim(null, -1));
+    }
+
     /** The result store's half of a redrive: {@code reopen} replaces even a terminal record, which {@code put} keeps. */
     public static void reopenReplacesEvenATerminalRecord(ResultStore results) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);

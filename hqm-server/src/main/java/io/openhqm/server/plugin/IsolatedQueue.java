@@ -11,9 +11,11 @@ import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -34,6 +36,11 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
     @Override
     public long depth() {
         return ContextClassLoader.call(loader, queue::depth);
+    }
+
+    @Override
+    public QueueStats stats() {
+        return ContextClassLoader.call(loader, queue::stats);
     }
 
     @Override
@@ -88,6 +95,16 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
         @Override
         public boolean delete(String id) {
             return ContextClassLoader.call(loader, () -> browser.delete(id));
+        }
+
+        @Override
+        public long purge(DeadLetterFilter filter) {
+            return ContextClassLoader.call(loader, () -> browser.purge(filter));
+        }
+
+        @Override
+        public long trim(Instant olderThan, long maxCount) {
+            return ContextClassLoader.call(loader, () -> browser.trim(olderThan, maxCount));
         }
 
         @Override

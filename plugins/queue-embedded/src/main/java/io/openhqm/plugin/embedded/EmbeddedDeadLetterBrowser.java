@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,10 +26,18 @@ final class EmbeddedDeadLetterBrowser implements DeadLetterBrowser {
     private static final String SELECT = "SELECT id, reason, history, dead_lettered_at_ns, " + MessageRows.COLUMNS
             + " FROM dead_letters WHERE queue = ?";
     private static final String NEWEST_SQL = SELECT + " ORDER BY id DESC LIMIT ?";
-    private static final String LIST_SQL = SELECT + " AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR endpoint = ?3)"
+    /** A {@link DeadLetterFilter} with parameters 3 to 6: endpoint, error, since, until. */
+    private static final String FILTER = " AND (?3 IS NULL OR endpoint = ?3)"
             + " AND (?4 IS NULL OR instr(lower(reason), lower(?4)) > 0)"
-            + " AND (?5 IS NULL OR dead_lettered_at_ns >= ?5) AND (?6 IS NULL OR dead_lettered_at_ns < ?6)"
+            + " AND (?5 IS NULL OR dead_lettered_at_ns >= ?5) AND (?6 IS NULL OR dead_lettered_at_ns < ?6)";
+    private static final String LIST_SQL = SELECT + " AND (?2 IS NULL OR id < ?2)" + FILTER
             + " ORDER BY id DESC LIMIT ?7";
+    private static final String PURGE_SQL = "DELETE FROM dead_letters WHERE queue = ?1 AND ?2 IS NULL" + FILTER;
+    private static final String OLDEST_SQL = "SELECT dead_lettered_at_ns FROM dead_letters WHERE queue = ? "
+            + "ORDER BY id LIMIT 1";
+    private static final String TRIM_AGE_SQL = "DELETE FROM dead_letters WHERE queue = ? AND dead_lettered_at_ns < ?";
+    private static final String TRIM_COUNT_SQL = "DELETE FROM dead_letters WHERE queue = ?1 AND id <= (SELECT id "
+            + "FROM dead_letters WHERE queue = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
     private static final String GET_SQL = SELECT + " AND id = ?";
     private static final String REDRIVE_SQL = "INSERT INTO messages (queue, " + MessageRows.COLUMNS
             + ", visible_at) SELECT ?, " + MessageRows.COLUMNS + ", ? FROM dead_letters WHERE queue = ? AND id = ?";
@@ -64,10 +73,7 @@ final class EmbeddedDeadLetterBrowser implements DeadLetterBrowser {
         }
         List<DeadLetterEntry> entries = read("list dead letters", LIST_SQL, ps -> {
             Columns.setLong(ps, 2, after);
-            Columns.setString(ps, 3, filter.endpoint());
-            Columns.setString(ps, 4, filter.error());
-            Columns.setLong(ps, 5, Columns.nanosOrNull(filter.since(), "since"));
-            Columns.setLong(ps, 6, Columns.nanosOrNull(filter.until(), "until"));
+            bindFilter(ps, filter);
             ps.setInt(7, limit + 1);
         });
         if (entries.size() <= limit) {
@@ -118,6 +124,64 @@ final class EmbeddedDeadLetterBrowser implements DeadLetterBrowser {
         }
         queue.ensureOpen();
         return EmbeddedDatabase.join(queue.database().write(s -> deleteRow(s, row)));
+    }
+
+    /** One {@code DELETE} with the listing's filter. */
+    @Override
+    public long purge(DeadLetterFilter filter) {
+        queue.ensureOpen();
+        return EmbeddedDatabase.join(queue.database().write(s -> {
+            PreparedStatement delete = s.prepare(PURGE_SQL);
+            delete.setString(1, deadLetterName);
+            Columns.setLong(delete, 2, null);
+            bindFilter(delete, filter);
+            return (long) delete.executeUpdate();
+        }));
+    }
+
+    /**
+     * One write transaction: by age only when the oldest dead letter is too old (one indexed row read otherwise), by
+     * count only when the kept counter exceeds {@code maxCount} (an indexed range delete).
+     */
+    @Override
+    public long trim(Instant olderThan, long maxCount) {
+        if (maxCount < 0) {
+            throw new IllegalArgumentException("maxCount must not be negative, was " + maxCount);
+        }
+        Long cutoff = Columns.nanosOrNull(olderThan, "olderThan");
+        boolean byCount = maxCount != Long.MAX_VALUE && count() > maxCount;
+        queue.ensureOpen();
+        return EmbeddedDatabase.join(queue.database().write(s -> {
+            long removed = 0;
+            if (cutoff != null && isOlder(s, cutoff)) {
+                PreparedStatement delete = s.prepare(TRIM_AGE_SQL);
+                delete.setString(1, deadLetterName);
+                delete.setLong(2, cutoff);
+                removed += delete.executeUpdate();
+            }
+            if (byCount) {
+                PreparedStatement delete = s.prepare(TRIM_COUNT_SQL);
+                delete.setString(1, deadLetterName);
+                delete.setLong(2, maxCount);
+                removed += delete.executeUpdate();
+            }
+            return removed;
+        }));
+    }
+
+    private boolean isOlder(SqlSession s, long cutoff) throws SQLException {
+        PreparedStatement oldest = s.prepare(OLDEST_SQL);
+        oldest.setString(1, deadLetterName);
+        try (ResultSet rs = oldest.executeQuery()) {
+            return rs.next() && rs.getLong(1) < cutoff;
+        }
+    }
+
+    private static void bindFilter(PreparedStatement ps, DeadLetterFilter filter) throws SQLException {
+        Columns.setString(ps, 3, filter.endpoint());
+        Columns.setString(ps, 4, filter.error());
+        Columns.setLong(ps, 5, Columns.nanosOrNull(filter.since(), "since"));
+        Columns.setLong(ps, 6, Columns.nanosOrNull(filter.until(), "until"));
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.api.result.RequestRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,6 +72,9 @@ final class EmbeddedQueue implements Queue {
             + MessageRows.COLUMNS + ", attempt, history, ?, ? FROM messages WHERE seq = ? AND lease_id = ?";
     private static final String DELETE_SQL = "DELETE FROM messages WHERE seq = ?";
     private static final String COUNT_SQL = "SELECT n FROM counters WHERE name = ?";
+    /** Rows not due yet: leased ones (in flight until their lease expires) and the others (delayed). */
+    private static final String NOT_DUE_SQL = "SELECT count(*), count(lease_owner) FROM messages "
+            + "WHERE queue = ? AND visible_at > ?";
 
     /** One leased row. */
     record Leased(long seq, int attempt, List<AttemptFailure> history, Message message) {
@@ -175,6 +179,21 @@ final class EmbeddedQueue implements Queue {
         long depth = count("messages:" + name);
         lastDepth = depth;
         return depth;
+    }
+
+    @Override
+    public QueueStats stats() {
+        ensureOpen();
+        return EmbeddedDatabase.join(database.read(s -> {
+            PreparedStatement ps = s.prepare(NOT_DUE_SQL);
+            ps.setString(1, name);
+            ps.setLong(2, clock.millis());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long leased = rs.getLong(2);
+                return new QueueStats(leased, rs.getLong(1) - leased);
+            }
+        }, "count messages in flight"));
     }
 
     @Override

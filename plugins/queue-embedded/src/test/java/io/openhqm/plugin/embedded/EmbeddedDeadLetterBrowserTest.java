@@ -10,11 +10,14 @@ import io.openhqm.api.message.Message;
 import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
+import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,6 +37,41 @@ class EmbeddedDeadLetterBrowserTest {
              EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
             DeadLetterBrowserContract.listsNewestFirstByPagesAndFilters(queue.deadLetterBrowser().orElseThrow(),
                     (message, reason) -> deadLetter(queue, consumer, message, reason));
+        }
+    }
+
+    @Test
+    void purgesWhatTheFilterMatches() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowserContract.purgesWhatTheFilterMatches(queue.deadLetterBrowser().orElseThrow(),
+                    (message, reason) -> deadLetter(queue, consumer, message, reason));
+        }
+    }
+
+    @Test
+    void trimsByAgeAndByCount() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            DeadLetterBrowserContract.trimsByAgeAndByCount(queue.deadLetterBrowser().orElseThrow(),
+                    (message, reason) -> deadLetter(queue, consumer, message, reason));
+        }
+    }
+
+    @Test
+    void statsCountInFlightAndDelayedMessages() throws Exception {
+        try (TestPluginContext process = process(home, "a");
+             EmbeddedQueue queue = queue(process); QueueConsumer consumer = queue.consumer("c")) {
+            assertEquals(new QueueStats(0L, 0L), queue.stats());
+            for (int i = 0; i < 3; i++) {
+                queue.publish(message("s" + i, null)).toCompletableFuture().join();
+            }
+            List<Delivery> two = consumer.poll(2, SECOND);
+            assertEquals(2, two.size());
+            assertEquals(new QueueStats(2L, 0L), queue.stats());
+            two.getFirst().retry(Duration.ofMinutes(5), "HTTP 503");
+            assertEquals(new QueueStats(1L, 1L), queue.stats());
+            assertEquals(3, queue.depth());
         }
     }
 

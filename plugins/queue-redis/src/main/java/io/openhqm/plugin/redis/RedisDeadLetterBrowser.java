@@ -4,6 +4,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.XTrimArgs;
 import io.openhqm.api.HqmException;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
@@ -27,7 +28,10 @@ import java.util.regex.Pattern;
  * empty body under its source id. A dead letter's id is its entry id, which is also the cursor of a listing (the last
  * entry examined). A listing filters while it scans, in batches, and returns a shorter page with a cursor once it has
  * examined {@value #SCAN_BOUND} entries, so one request never reads an unbounded stream. A redrive is one script
- * ({@code redrive.lua}): the message is added to the pool's retry stream and the entry deleted atomically. Thread-safe.
+ * ({@code redrive.lua}): the message is added to the pool's retry stream and the entry deleted atomically. A purge of
+ * all is one {@code XTRIM MAXLEN 0}, a filtered one deletes each listed page with one {@code XDEL}; a trim is
+ * {@code XTRIM MINID} (entry ids are the Redis server's milliseconds when the message was dead-lettered) and
+ * {@code XTRIM MAXLEN}. Thread-safe.
  */
 final class RedisDeadLetterBrowser implements DeadLetterBrowser {
     static final int SCAN_BOUND = 10_000;
@@ -127,6 +131,42 @@ final class RedisDeadLetterBrowser implements DeadLetterBrowser {
             return false;
         }
         return backend.await(backend.redis().xdel(stream, id), "deleting a dead letter") == 1L;
+    }
+
+    @Override
+    public long purge(DeadLetterFilter filter) {
+        if (filter.equals(DeadLetterFilter.ALL)) {
+            return backend.await(backend.redis().xtrim(stream, XTrimArgs.Builder.maxlen(0)),
+                    "purging the dead-letter queue");
+        }
+        long removed = 0;
+        String cursor = null;
+        do {
+            DeadLetterPage page = list(filter, BATCH, cursor);
+            if (!page.entries().isEmpty()) {
+                removed += backend.await(backend.redis().xdel(stream, page.entries().stream()
+                        .map(DeadLetterEntry::id).toArray(String[]::new)), "purging dead letters");
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return removed;
+    }
+
+    @Override
+    public long trim(Instant olderThan, long maxCount) {
+        if (maxCount < 0) {
+            throw new IllegalArgumentException("maxCount must not be negative, was " + maxCount);
+        }
+        long removed = 0;
+        if (olderThan != null) {
+            removed += backend.await(backend.redis().xtrim(stream, XTrimArgs.Builder.minId(
+                    Math.max(0, olderThan.toEpochMilli()) + "-0")), "trimming the dead-letter queue by age");
+        }
+        if (maxCount != Long.MAX_VALUE) {
+            removed += backend.await(backend.redis().xtrim(stream, XTrimArgs.Builder.maxlen(maxCount)),
+                    "trimming the dead-letter queue by count");
+        }
+        return removed;
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.openhqm.api.queue.DeadLetterBrowser;
 import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.api.result.RequestRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -153,6 +154,31 @@ final class RedisQueue implements Queue {
         CompletableFuture<Long> delayed = redis.zcard(keys.delayedSet()).toCompletableFuture();
         return backend.await(length.thenCombine(handedBack, Long::sum).thenCombine(delayed, Long::sum),
                 "reading the queue depth");
+    }
+
+    /**
+     * In flight: the entries of the request and retry streams pending in this pool's group ({@code XPENDING});
+     * delayed: the pool's delayed set ({@code ZCARD}).
+     */
+    @Override
+    public QueueStats stats() {
+        CompletableFuture<Long> pending = pending(keys.stream()).thenCombine(pending(keys.retryStream()), Long::sum);
+        CompletableFuture<Long> delayed = redis.zcard(keys.delayedSet()).toCompletableFuture();
+        return backend.await(pending.thenCombine(delayed, QueueStats::new), "reading the queue's counts");
+    }
+
+    /** Entries of {@code stream} pending in this pool's group; 0 while no consumer has created the group. */
+    private CompletableFuture<Long> pending(String stream) {
+        return redis.xpending(stream, keys.group()).toCompletableFuture().handle((summary, failure) -> {
+            if (failure == null) {
+                return summary.getCount();
+            }
+            Throwable cause = RedisBackend.unwrap(failure);
+            if (cause.getMessage() != null && cause.getMessage().startsWith("NOGROUP")) {
+                return 0L;
+            }
+            throw backend.failure("reading the messages in flight", failure);
+        });
     }
 
     @Override

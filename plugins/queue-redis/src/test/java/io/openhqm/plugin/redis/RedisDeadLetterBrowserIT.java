@@ -11,6 +11,7 @@ import io.openhqm.api.queue.DeadLetterFilter;
 import io.openhqm.api.queue.Delivery;
 import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.testing.RedisServer;
 import io.openhqm.toolkit.testing.DeadLetterBrowserContract;
 import io.openhqm.toolkit.testing.MapPluginConfig;
@@ -69,6 +70,35 @@ class RedisDeadLetterBrowserIT {
     @Test
     void listsNewestFirstByPagesAndFilters() throws Exception {
         DeadLetterBrowserContract.listsNewestFirstByPagesAndFilters(browser, this::deadLetter);
+    }
+
+    @Test
+    void purgesWhatTheFilterMatches() throws Exception {
+        DeadLetterBrowserContract.purgesWhatTheFilterMatches(browser, this::deadLetter);
+    }
+
+    @Test
+    void trimsByAgeAndByCount() throws Exception {
+        DeadLetterBrowserContract.trimsByAgeAndByCount(browser, this::deadLetter);
+    }
+
+    @Test
+    void statsCountInFlightAndDelayedMessagesOfThePool() throws Exception {
+        TestPluginContext listener = new TestPluginContext("test-host");
+        open.add(listener);
+        RedisQueue fresh = (RedisQueue) new RedisQueueFactory().create(MapPluginConfig.of("queue.redis", "url",
+                redis.url(), "consumer_group", "other", "consumer_name", "b"), SETTINGS, listener);
+        open.add(fresh);
+        assertEquals(new QueueStats(0L, 0L), fresh.stats(), "no group yet: nothing in flight");
+
+        for (int i = 0; i < 3; i++) {
+            queue.publish(message("s" + i, null)).toCompletableFuture().join();
+        }
+        Delivery first = poll();
+        poll();
+        assertEquals(new QueueStats(2L, 0L), queue.stats());
+        first.retry(Duration.ofMinutes(5), "HTTP 503");
+        assertEquals(new QueueStats(1L, 1L), queue.stats());
     }
 
     @Test
