@@ -200,6 +200,13 @@ final class RedisDeployment implements AutoCloseable {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
 
+        HttpResponse<String> delete(String path, Map<String, String> headers) throws IOException, InterruptedException {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(30)).DELETE();
+            headers.forEach(request::header);
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        }
+
         /** Submits {@code payload} and returns the correlation id (asserting 202). */
         String submit(String payload) throws IOException, InterruptedException {
             HttpResponse<String> r = post("/api/v1/submit", "{\"payload\": " + payload + "}", Map.of());

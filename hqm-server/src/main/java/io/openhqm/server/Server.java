@@ -18,7 +18,9 @@ import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.server.admin.DeadLetterRetention;
 import io.openhqm.server.admin.QueueAdmin;
+import io.openhqm.server.admin.RedriveJobs;
 import io.openhqm.server.admin.Throughput;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.server.config.ServerConfig;
@@ -170,6 +172,11 @@ public final class Server implements AutoCloseable {
                     worker.batchWait(), worker.shutdownGrace(), meters);
             engine.start();
             toClose.push(engine);
+            ServerConfig.DlqRetention retention = config.queue().dlqRetention();
+            if (retention.limited()) {
+                queue.deadLetterBrowser().ifPresent(browser -> toClose.push(new DeadLetterRetention(browser, retention,
+                        config.queue().dlqName(), clock, meters).start()));
+            }
         }
 
         Map<String, Supplier<Health>> components = new LinkedHashMap<>();
@@ -184,8 +191,10 @@ public final class Server implements AutoCloseable {
             toClose.push(throughput);
             QueueAdmin admin = new QueueAdmin(queue, results, throughput, config.queue().requestQueueName(),
                     config.queue().type(), config.queue().dlqName(), clock);
+            RedriveJobs redrives = new RedriveJobs(admin, clock);
+            toClose.push(redrives);
             http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
-                    meters::scrape, meters, clock, admin);
+                    meters::scrape, meters, clock, admin, redrives);
         } else {
             http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
         }

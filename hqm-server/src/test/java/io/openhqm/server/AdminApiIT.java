@@ -111,6 +111,8 @@ class AdminApiIT {
             JsonNode queue = queues.json().get("queues").get(0);
             assertEquals("openhqm-requests", queue.get("name").asText());
             assertEquals(0, queue.get("depth").asLong());
+            assertEquals(0, queue.get("in_flight").asLong());
+            assertEquals(0, queue.get("delayed").asLong());
             assertEquals(2, queue.get("dead_letters").asLong());
             assertTrue(queue.get("rates_per_second").get("completed").asDouble() > 0, queues.body());
 
@@ -126,7 +128,10 @@ class AdminApiIT {
                 "server.auth.admin_keys=[\"admin-key\"]")) {
             TestHttp http = new TestHttp(secured.address().getPort());
             for (HttpRequest.Builder request : List.of(http.get("/api/v1/queues"), http.get("/api/v1/dead-letters"),
-                    http.post("/api/v1/dead-letters/1/redrive", ""), http.get("/api/v1/dead-letters/1").DELETE())) {
+                    http.post("/api/v1/dead-letters/1/redrive", ""), http.get("/api/v1/dead-letters/1").DELETE(),
+                    http.post("/api/v1/dead-letters/redrive", "{}"), http.post("/api/v1/dead-letters/purge", "{}"),
+                    http.get("/api/v1/redrive-jobs"), http.get("/api/v1/redrive-jobs/1"),
+                    http.get("/api/v1/redrive-jobs/1").DELETE())) {
                 assertProblem(http.send(request.copy()), 401, null);
                 assertProblem(http.send(request.copy().header("X-API-Key", "submit-key")), 403, null);
                 assertProblem(http.send(request.copy().header("Authorization", "Bearer wrong")), 403, null);
@@ -138,6 +143,10 @@ class AdminApiIT {
                     "admin-key")), 404, null);
             assertProblem(http.send(http.post("/api/v1/submit", "{\"payload\": 1}").header("X-API-Key",
                     "admin-key")), 401, null);
+            TestHttp.Reply purged = http.send(http.post("/api/v1/dead-letters/purge", "{}").header("X-API-Key",
+                    "admin-key"));
+            assertEquals(200, purged.status(), purged.body());
+            assertEquals(0, purged.json().get("deleted").asLong());
         }
     }
 
@@ -148,6 +157,8 @@ class AdminApiIT {
             assertProblem(http.send(http.get("/api/v1/queues")), 404, null);
             assertProblem(http.send(http.get("/api/v1/dead-letters").header("X-API-Key", "submit-key")), 404, null);
             assertProblem(http.send(http.post("/api/v1/dead-letters/1/redrive", "")), 404, null);
+            assertProblem(http.send(http.post("/api/v1/dead-letters/redrive", "{}")), 404, null);
+            assertProblem(http.send(http.get("/api/v1/redrive-jobs")), 404, null);
         }
     }
 

@@ -160,6 +160,24 @@ class OpenApiDocumentIT {
                 "get", "application/json");
         assertFits(http.send(withKey(http.get("/api/v1/dead-letters"), SUBMIT_KEY)), "/api/v1/dead-letters", "get",
                 "application/problem+json");
+        TestHttp.Reply job = http.send(withKey(http.post("/api/v1/dead-letters/redrive",
+                "{\"filter\": {\"endpoint\": \"orders\", \"since\": \"2026-01-01T00:00:00Z\"}, \"rate_per_second\": 5}"),
+                ADMIN_KEY));
+        assertFits(job, "/api/v1/dead-letters/redrive", "post", "application/json");
+        assertEquals(202, job.status());
+        String jobPath = "/api/v1/redrive-jobs/" + job.json().get("id").asText();
+        assertFits(http.send(withKey(http.get(jobPath), ADMIN_KEY)), "/api/v1/redrive-jobs/{job_id}", "get",
+                "application/json");
+        assertFits(http.send(withKey(http.get(jobPath).DELETE(), ADMIN_KEY)), "/api/v1/redrive-jobs/{job_id}",
+                "delete", "application/json");
+        assertFits(http.send(withKey(http.get("/api/v1/redrive-jobs/none"), ADMIN_KEY)),
+                "/api/v1/redrive-jobs/{job_id}", "get", "application/problem+json");
+        assertFits(http.send(withKey(http.get("/api/v1/redrive-jobs"), ADMIN_KEY)), "/api/v1/redrive-jobs", "get",
+                "application/json");
+        assertFits(http.send(withKey(http.post("/api/v1/dead-letters/redrive", "{\"rate_per_second\": 0}"),
+                ADMIN_KEY)), "/api/v1/dead-letters/redrive", "post", "application/problem+json");
+        assertFits(http.send(withKey(http.post("/api/v1/dead-letters/purge", "{\"filter\": {\"error\": \"x\"}}"),
+                ADMIN_KEY)), "/api/v1/dead-letters/purge", "post", "application/json");
         assertFits(http.send(http.get("/health")), "/health", "get", "application/json");
         assertFits(http.send(http.get("/health/live")), "/health/live", "get", "application/json");
         assertFits(http.send(http.get("/health/ready")), "/health/ready", "get", "application/json");

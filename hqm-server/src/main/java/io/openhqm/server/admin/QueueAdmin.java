@@ -9,6 +9,7 @@ import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
 import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.queue.Queue;
+import io.openhqm.api.queue.QueueStats;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.Status;
@@ -28,9 +29,12 @@ import org.slf4j.LoggerFactory;
 public final class QueueAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(QueueAdmin.class);
 
-    /** The queue at a glance; {@code deadLetters} is {@code null} when its dead letters cannot be counted. */
-    public record Overview(String name, String type, long depth, String deadLetterQueue, Long deadLetters,
-                           Throughput.Rates rates) {
+    /**
+     * The queue at a glance; {@code inFlight}, {@code delayed} and {@code deadLetters} are {@code null} when the queue
+     * cannot count them.
+     */
+    public record Overview(String name, String type, long depth, Long inFlight, Long delayed, String deadLetterQueue,
+                           Long deadLetters, Throughput.Rates rates) {
     }
 
     private final Queue queue;
@@ -54,7 +58,9 @@ public final class QueueAdmin {
 
     public Overview overview() {
         Long deadLetters = queue.deadLetterBrowser().map(DeadLetterBrowser::count).orElse(null);
-        return new Overview(queueName, queueType, queue.depth(), deadLetterQueue, deadLetters, throughput.rates());
+        QueueStats stats = queue.stats();
+        return new Overview(queueName, queueType, queue.depth(), stats.inFlight(), stats.delayed(), deadLetterQueue,
+                deadLetters, throughput.rates());
     }
 
     public DeadLetterPage deadLetters(DeadLetterFilter filter, int limit, String cursor) {
@@ -96,6 +102,18 @@ public final class QueueAdmin {
 
     public boolean delete(String id) {
         return browser().delete(id);
+    }
+
+    /** Removes the dead letters {@code filter} matches; how many. */
+    public long purge(DeadLetterFilter filter) {
+        long removed = browser().purge(filter);
+        LOG.info("purged {} dead letter(s) matching {}", removed, filter);
+        return removed;
+    }
+
+    /** @throws UnsupportedOperationException if the queue cannot browse its dead letters */
+    void requireBrowser() {
+        browser();
     }
 
     private DeadLetterBrowser browser() {

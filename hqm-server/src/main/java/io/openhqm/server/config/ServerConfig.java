@@ -72,7 +72,18 @@ public record ServerConfig(
      * {@code maxDepth} 0 means unbounded.
      */
     public record QueueSection(String type, String requestQueueName, String dlqName, long maxDepth,
-                               PluginConfig typeConfig) {
+                               DlqRetention dlqRetention, PluginConfig typeConfig) {
+    }
+
+    /**
+     * {@code queue.dlq_retention.*}: dead letters older than {@code maxAge} ({@link Duration#ZERO}: no age limit)
+     * and the oldest beyond {@code maxCount} (0: no count limit) are removed every {@code interval}.
+     */
+    public record DlqRetention(Duration maxAge, long maxCount, Duration interval) {
+        /** Whether either limit is set. */
+        public boolean limited() {
+            return !maxAge.isZero() || maxCount > 0;
+        }
     }
 
     /**

@@ -40,7 +40,8 @@ final class ServerConfigReader {
 
     private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Set<String> QUEUE_CORE_KEYS = Set.of("type", "request_queue_name", "dlq_name", "max_depth");
+    private static final Set<String> QUEUE_CORE_KEYS = Set.of("type", "request_queue_name", "dlq_name", "max_depth",
+            "dlq_retention");
     /** Stands for "a parent of this key is not an object", which is reported once by the structure check. */
     private static final ConfigValue BROKEN = ConfigValueFactory.fromAnyRef("<broken parent>");
 
@@ -110,6 +111,9 @@ final class ServerConfigReader {
             problems.add("queue.dlq_name: must differ from queue.request_queue_name (both are \"" + dlq + "\")");
         }
         Long maxDepth = whole("queue.max_depth", 0, Long.MAX_VALUE);
+        Duration retentionAge = duration("queue.dlq_retention.max_age", false);
+        Long retentionCount = whole("queue.dlq_retention.max_count", 0, Long.MAX_VALUE);
+        Duration retentionInterval = duration("queue.dlq_retention.interval", true);
 
         String resultsType = Values.isNull(value("results.type")) ? null : pluginType("results.type");
         boolean resultsFollowQueue = resultsType == null;
@@ -183,6 +187,7 @@ final class ServerConfigReader {
                         inFlight, ServerConfig.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), proxyWait, adminEnabled),
                 new ServerConfig.Management(mgmtHost, mgmtPort.intValue()),
                 new ServerConfig.QueueSection(queueType, requestQueue, dlq, maxDepth,
+                        new ServerConfig.DlqRetention(retentionAge, retentionCount, retentionInterval),
                         block(normalized, "queue", queueType)),
                 new ServerConfig.Results(resultsType, ttl, block(normalized, "queue", resultsType),
                         resultsFollowQueue && !resultsType.equals(EMBEDDED) ? new ServerConfig.Results(EMBEDDED, ttl,

@@ -64,6 +64,25 @@ class ConfigValidationTest {
     }
 
     @Test
+    void deadLetterRetentionHasBoundedDefaultsAndEachBadValueIsOneLineNamingItsKey() {
+        ServerConfig defaults = load(conf(""));
+        assertEquals(new ServerConfig.DlqRetention(Duration.ofDays(14), 100_000, Duration.ofMinutes(1)),
+                defaults.queue().dlqRetention());
+        assertTrue(defaults.queue().dlqRetention().limited());
+        ServerConfig unlimited = load(conf("queue.dlq_retention { max_age = 0, max_count = 0 }\n"));
+        assertEquals(false, unlimited.queue().dlqRetention().limited());
+
+        List<String> all = problems(conf(
+                "queue.dlq_retention { max_age = -1d, max_count = -5, interval = 0, max_size = 3 }\n"));
+        assertEquals(4, all.size(), all::toString);
+        assertStartsWith(all.get(0), "queue.dlq_retention.interval: must be greater than zero");
+        assertStartsWith(all.get(1), "queue.dlq_retention.max_age: must be zero or more");
+        assertStartsWith(all.get(2), "queue.dlq_retention.max_count: must be at least 0, got -5");
+        assertStartsWith(all.get(3), "queue.dlq_retention.max_size: unknown key");
+        assertStartsWith(problem(conf("queue.dlq_retention.max_age = soon\n")), "queue.dlq_retention.max_age: ");
+    }
+
+    @Test
     void pluginBlocksAreNotCheckedButMustBeBlocks() {
         ServerConfig ok = load(conf("""
                 queue.redis { url = "redis://r:6379", anything_the_plugin_wants = [1, 2] }
