@@ -384,20 +384,20 @@ final class AdminHandlers {
     }
 
     private static Instant filterTime(JsonNode filter, String name) throws Problem.Raised {
-        String text;
-        try {
-            text = filterText(filter, name);
-        } catch (Problem.Raised notText) {
-            text = "";
-        }
-        if (text == null) {
+        JsonNode value = filter.get(name);
+        if (value == null || value.isNull() || value.isTextual() && value.asText().isEmpty()) {
             return null;
         }
+        return time(value.isTextual() ? value.asText() : "", "filter." + name);
+    }
+
+    /** An RFC 3339 UTC time given in {@code field}. */
+    private static Instant time(String text, String field) throws Problem.Raised {
         try {
             return Instant.parse(text.trim());
         } catch (DateTimeParseException e) {
-            throw new Problem.Raised(Problem.invalid("filter." + name, "filter." + name + " must be an RFC 3339 UTC "
-                    + "time such as 2026-01-31T12:00:00Z."));
+            throw new Problem.Raised(Problem.invalid(field, field + " must be an RFC 3339 UTC time such as "
+                    + "2026-01-31T12:00:00Z."));
         }
     }
 
@@ -456,14 +456,6 @@ final class AdminHandlers {
 
     private static Instant instant(HttpServerExchange exchange, String name) throws Problem.Raised {
         String text = query(exchange, name);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text.trim());
-        } catch (DateTimeParseException e) {
-            throw new Problem.Raised(Problem.invalid(name, name + " must be an RFC 3339 UTC time such as "
-                    + "2026-01-31T12:00:00Z."));
-        }
+        return text == null ? null : time(text, name);
     }
 }
