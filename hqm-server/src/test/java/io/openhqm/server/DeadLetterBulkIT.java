@@ -110,6 +110,8 @@ class DeadLetterBulkIT {
             assertProblem(http.send(http.post("/api/v1/dead-letters/purge", "{\"everything\": true}")), 422,
                     "everything");
             assertProblem(http.send(http.post("/api/v1/dead-letters/purge", "")), 400, null);
+            assertProblem(http.send(http.post("/api/v1/dead-letters/purge", "{\"filter\": {\"error\": \""
+                    + "x".repeat(70_000) + "\"}}")), 413, null);
             assertProblem(http.send(http.get("/api/v1/redrive-jobs/no-such-job")), 404, null);
             assertProblem(http.send(http.get("/api/v1/redrive-jobs/no-such-job").DELETE()), 404, null);
             assertEquals(2, http.send(http.get("/api/v1/redrive-jobs")).json().get("redrive_jobs").size(),

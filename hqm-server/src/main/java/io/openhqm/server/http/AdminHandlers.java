@@ -16,7 +16,6 @@ import io.openhqm.server.admin.RedriveJobs;
 import io.openhqm.server.admin.Throughput;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatch;
 import java.io.IOException;
@@ -86,25 +85,33 @@ final class AdminHandlers {
         };
     }
 
-    /** As {@link #guarded}, for a request whose body (at most {@link #MAX_BODY} bytes) is read first, not blocking. */
+    /**
+     * As {@link #guarded}, for a request whose body is read first, not blocking: 413 beyond {@link #MAX_BODY} bytes
+     * (declared, or received; Undertow stops a body beyond {@code server.max_body_bytes} before that).
+     */
     private HttpHandler guardedWithBody(BodyAction action) {
         return exchange -> {
             if (!access.allows(exchange)) {
                 return;
             }
-            exchange.getRequestReceiver().setMaxBufferSize(MAX_BODY);
-            exchange.getRequestReceiver().receiveFullBytes(
-                    (ex, body) -> ex.dispatch(blocking, () -> answer(ex, e -> action.run(e, body))),
-                    (ex, error) -> {
-                        if (error instanceof RequestTooBigException) {
-                            ex.setPersistent(false);
-                            Problem.of(413, "too-large", "Request too large", "The body must not exceed " + MAX_BODY
-                                    + " bytes.").send(ex);
-                        } else {
-                            ex.endExchange();
-                        }
-                    });
+            if (exchange.getRequestContentLength() > MAX_BODY) {
+                tooLarge(exchange);
+                return;
+            }
+            exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                if (body.length > MAX_BODY) {
+                    tooLarge(ex);
+                } else {
+                    ex.dispatch(blocking, () -> answer(ex, e -> action.run(e, body)));
+                }
+            }, (ex, error) -> ex.endExchange());
         };
+    }
+
+    private static void tooLarge(HttpServerExchange exchange) {
+        exchange.setPersistent(false);
+        Problem.of(413, "too-large", "Request too large", "The body must not exceed " + MAX_BODY + " bytes.")
+                .send(exchange);
     }
 
     private static void answer(HttpServerExchange exchange, Action action) {
