@@ -134,7 +134,7 @@ final class Container {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    JsonNode json(HttpResponse<String> response) throws IOException {
+    static JsonNode json(HttpResponse<String> response) throws IOException {
         return JSON.readTree(response.body());
     }
 

@@ -73,6 +73,8 @@ class ImageIT {
         Container container = container(data, "first.log");
         container.start(Map.of("OPENHQM_WORKER__COUNT", "2", "OPENHQM_WORKER__SHUTDOWN_GRACE", "2s"));
 
+        JsonNode health = Container.json(container.get("/health"));
+        assertEquals("healthy", health.get("status").asText(), health.toString());
         long pid = container.java().pid();
         String status = Files.readString(Path.of("/proc/" + pid + "/status"));
         assertTrue(status.lines().anyMatch(line -> line.matches("NSpid:\\s+" + pid + "\\s+1")),
@@ -86,14 +88,14 @@ class ImageIT {
         HttpResponse<String> submitted = container.post("/api/v1/submit",
                 "{\"payload\": {\"operation\": \"echo\", \"data\": \"Hello World\"}}");
         assertEquals(202, submitted.statusCode(), submitted.body());
-        String echo = container.json(submitted).get("correlation_id").asText();
-        JsonNode result = container.json(container.get("/api/v1/response/" + echo + "?wait=30"));
+        String echo = Container.json(submitted).get("correlation_id").asText();
+        JsonNode result = Container.json(container.get("/api/v1/response/" + echo + "?wait=30"));
         assertEquals("COMPLETED", result.get("status").asText(), result.toString());
         assertEquals("Hello World", result.get("result").get("output").asText());
 
         List<String> sleeping = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            sleeping.add(container.json(container.post("/api/v1/submit",
+            sleeping.add(Container.json(container.post("/api/v1/submit",
                     "{\"payload\": {\"operation\": \"sleep\", \"ms\": 3000}}")).get("correlation_id").asText());
         }
         Thread.sleep(500);
@@ -108,7 +110,7 @@ class ImageIT {
         Container again = container(data, "second.log");
         again.start(Map.of("OPENHQM_WORKER__COUNT", "6"));
         for (String id : sleeping) {
-            JsonNode done = again.json(again.get("/api/v1/response/" + id + "?wait=30"));
+            JsonNode done = Container.json(again.get("/api/v1/response/" + id + "?wait=30"));
             assertEquals("COMPLETED", done.path("status").asText(), done.toString());
         }
         assertTrue(Files.exists(data.resolve("openhqm.db")), "the embedded queue lives on the data volume");
