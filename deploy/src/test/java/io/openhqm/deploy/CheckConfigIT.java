@@ -141,9 +141,11 @@ class CheckConfigIT {
         Path distribution = Path.of(System.getProperty("hqm.distribution"));
         ProcessBuilder builder = new ProcessBuilder(distribution.resolve("bin/hqm-server").toString(),
                 "check-config", "--config", configFile.toString());
-        // Only what a container would have: no OPENHQM_* variables of the machine running the build.
-        builder.environment().keySet().removeIf(name -> name.startsWith("OPENHQM_") || name.startsWith("HQM_"));
-        builder.environment().putAll(containerEnv);
+        // What the container has, plus what bin/hqm-server needs to find a JDK on this machine; nothing else of the
+        // build's environment (OPENHQM_* variables, or a variable a ${?VAR} in the file would pick up).
+        Map<String, String> environment = builder.environment();
+        environment.keySet().retainAll(Set.of("PATH", "JAVA_HOME", "HOME"));
+        environment.putAll(containerEnv);
         Process process = builder.start();
         CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
