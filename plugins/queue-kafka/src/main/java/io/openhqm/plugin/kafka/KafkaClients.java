@@ -1,6 +1,8 @@
 package io.openhqm.plugin.kafka;
 
 import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginContext;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,19 @@ final class KafkaClients {
         int request = Integer.parseInt(props.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG).toString());
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, linger + request);
         return withPluginLoader(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
+    /** This process's one producer for {@code config} ({@link PluginContext#shared}), closed by the server. */
+    KafkaProducer<byte[], byte[]> sharedProducer(PluginContext context) {
+        return context.shared(SharedProducer.class, config,
+                () -> new SharedProducer(producer(context.instanceId() + "-producer"))).producer();
+    }
+
+    private record SharedProducer(KafkaProducer<byte[], byte[]> producer) implements AutoCloseable {
+        @Override
+        public void close() {
+            producer.close(Duration.ofSeconds(5));
+        }
     }
 
     /** A consumer of the pool's group that never commits by itself and starts a new group at the earliest offset. */
