@@ -17,8 +17,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -100,7 +103,13 @@ final class ResultsTopic implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Admin admin;
     private final Thread reader;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+    /**
+     * Completes callers' futures: never the producer's I/O thread (a caller's next send would wait there for metadata
+     * that thread must fetch) nor the consumer thread.
+     */
+    private final ExecutorService completions = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hqm-kafka-results-done-", 0).factory());
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().name("hqm-kafka-results-wait").daemon(true).factory());
 
     // Guarded by this.
@@ -126,6 +135,7 @@ final class ResultsTopic implements AutoCloseable {
         this.clock = clock;
         this.instanceId = instanceId;
         this.producer = producer;
+        timer.setRemoveOnCancelPolicy(true);
         this.admin = clients.admin(instanceId + "-results-admin");
         if (clients.config().createTopics()) {
             createTopic();
@@ -246,7 +256,7 @@ final class ResultsTopic implements AutoCloseable {
             });
             pending.values().removeIf(p -> p.offset() < positions.getOrDefault(p.partition(), 0L));
         }
-        done.forEach(f -> f.complete(null));
+        done.forEach(f -> later(() -> f.complete(null)));
         if (!caughtUp.isDone() && !catchUpTo.isEmpty()
                 && catchUpTo.entrySet().stream().allMatch(e -> now.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
             caughtUp.complete(null);
@@ -366,6 +376,15 @@ final class ResultsTopic implements AutoCloseable {
         }
     }
 
+    /** Runs {@code completion} on {@link #completions}, or here once this is closed. */
+    private void later(Runnable completion) {
+        try {
+            completions.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
+        }
+    }
+
     private static String header(Headers headers, String name) {
         Header h = headers.lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
@@ -389,11 +408,11 @@ final class ResultsTopic implements AutoCloseable {
     /**
      * {@link #get}, but a terminal record only after this process has read the topic up to the end it has now: a
      * later reopen written by another process (a redrive racing the redriven message) is then seen. When Kafka does
-     * not answer within {@code request_timeout}, what this process has read.
+     * not answer within {@code request_timeout}, or has not answered the consumer lately, what this process has read.
      */
     CompletableFuture<Optional<RequestRecord>> getLatest(String id) {
         Optional<RequestRecord> now = get(id);
-        if (!now.map(r -> r.status().isTerminal()).orElse(false)) {
+        if (!now.map(r -> r.status().isTerminal()).orElse(false) || !inContact()) {
             return CompletableFuture.completedFuture(now);
         }
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -469,13 +488,13 @@ final class ResultsTopic implements AutoCloseable {
     private CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, String what) {
         CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
         try {
-            producer.send(record, (meta, e) -> {
+            producer.send(record, (meta, e) -> later(() -> {
                 if (e == null) {
                     sent.complete(meta);
                 } else {
                     sent.completeExceptionally(clients.failure(what, e));
                 }
-            });
+            }));
         } catch (KafkaException | IllegalStateException e) {
             sent.completeExceptionally(clients.failure(what, e));
         }
@@ -523,10 +542,11 @@ final class ResultsTopic implements AutoCloseable {
             return CompletableFuture.failedFuture(closing());
         }
         waiters.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(waiter);
-        timer.schedule(() -> {
+        ScheduledFuture<?> timeout = timer.schedule(() -> {
             forget(id, waiter);
             waiter.complete(get(id));
         }, maxWait.toMillis(), TimeUnit.MILLISECONDS);
+        waiter.whenComplete((r, e) -> timeout.cancel(false));
         Optional<RequestRecord> again = get(id); // it may have finished while the waiter was being registered
         if (again.map(r -> r.status().isTerminal()).orElse(false)) {
             forget(id, waiter);
@@ -545,15 +565,20 @@ final class ResultsTopic implements AutoCloseable {
     private void wake(RequestRecord finished) {
         Set<CompletableFuture<Optional<RequestRecord>>> woken = waiters.remove(finished.correlationId());
         if (woken != null) {
-            woken.forEach(w -> w.complete(Optional.of(finished)));
+            woken.forEach(w -> later(() -> w.complete(Optional.of(finished))));
         }
     }
 
     // ---- health and lifecycle
 
-    Health health() {
+    /** Whether Kafka answered this process's consumer lately. */
+    private boolean inContact() {
         long contact = lastContactMs;
-        if (contact < 0 || System.currentTimeMillis() - contact > 3 * CHECK_EVERY_MS) {
+        return contact >= 0 && System.currentTimeMillis() - contact <= 3 * CHECK_EVERY_MS;
+    }
+
+    Health health() {
+        if (!inContact()) {
             return Health.down("results topic " + topic + ": " + problem);
         }
         if (!caughtUp.isDone() || caughtUp.isCompletedExceptionally() && lag != 0) {
@@ -587,6 +612,7 @@ final class ResultsTopic implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        completions.shutdown();
         admin.close(Duration.ofSeconds(2));
         HqmException closing = closing();
         waiters.values().forEach(set -> set.forEach(w -> w.completeExceptionally(closing)));
