@@ -87,12 +87,13 @@ final class KafkaClients {
                 new ByteArrayDeserializer()));
     }
 
-    /** A consumer outside any group, for reading a topic by assigned partitions (the dead-letter browser). */
+    /** A consumer outside any group, for reading a topic by assigned partitions (dead letters, results). */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a reader never creates a topic
         props.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         props.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         return withPluginLoader(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(),

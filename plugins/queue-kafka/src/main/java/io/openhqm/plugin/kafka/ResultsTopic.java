@@ -65,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * the same rule. Claims, releases and discards complete once the consumer has read them back, so their outcome is
  * the one every process computes.
  *
- * <p>Thread-safe: the consumer thread and the producer's callbacks apply changes under this object's lock; waiters
- * are completed outside it. Shared per process ({@link io.openhqm.api.PluginContext#shared}); closing it stops the
+ * <p>Thread-safe: the consumer thread and completed writes change the state under this object's lock; callers'
+ * futures are completed outside it, on threads of their own. Shared per process ({@link io.openhqm.api.PluginContext#shared}); closing it stops the
  * consumer and fails pending waits.
  */
 final class ResultsTopic implements AutoCloseable {
@@ -76,8 +76,8 @@ final class ResultsTopic implements AutoCloseable {
     private static final String OP = "hqm-op";
     private static final String WRITER = "hqm-writer";
     private static final String RESTORES = "hqm-restores";
-    static final String RESULT_PREFIX = "result:";
-    static final String CLAIM_PREFIX = "idem:";
+    private static final String RESULT_PREFIX = "result:";
+    private static final String CLAIM_PREFIX = "idem:";
 
     /** A record as this process holds it: what is stored, where it was written, and until when. */
     private record Entry(RequestRecord record, long offset, boolean reopened, long expiresAtMs) {
@@ -120,8 +120,11 @@ final class ResultsTopic implements AutoCloseable {
     private final Map<TopicPartition, List<OffsetWaiter>> offsetWaiters = new HashMap<>();
 
     private final Map<String, Set<CompletableFuture<Optional<RequestRecord>>>> waiters = new ConcurrentHashMap<>();
+    /** Completes once the topic was read up to the end it had at start; fails when Kafka proved unreachable. */
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private volatile Map<TopicPartition, Long> catchUpTo = Map.of();
+    private volatile boolean readToStartEnd;
+    private final long startedNanos = System.nanoTime();
     private volatile long lastContactMs = -1;
     private volatile long lag = -1;
     private volatile String problem = "not connected yet";
@@ -141,7 +144,9 @@ final class ResultsTopic implements AutoCloseable {
             createTopic();
         }
         this.consumer = clients.reader(instanceId + "-results");
-        this.reader = Thread.ofPlatform().name("hqm-kafka-results").daemon(true).start(this::run);
+        this.reader = Thread.ofPlatform().name("hqm-kafka-results").daemon(true).unstarted(this::run);
+        reader.setContextClassLoader(ResultsTopic.class.getClassLoader());
+        reader.start();
         awaitCatchUp();
     }
 
@@ -220,11 +225,12 @@ final class ResultsTopic implements AutoCloseable {
             return;
         }
         if (partitions == null || partitions.isEmpty()) {
+            // A topic created a moment ago may not be in the broker's metadata yet.
             problem = "the results topic " + topic + " does not exist";
-            if (!caughtUp.isDone()) {
+            if (!caughtUp.isDone() && System.nanoTime() - startedNanos > clients.config().requestTimeout().toNanos()) {
                 caughtUp.completeExceptionally(new IllegalStateException(problem));
             }
-            sleep(1000);
+            sleep(200);
             return;
         }
         List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition()))
@@ -257,8 +263,9 @@ final class ResultsTopic implements AutoCloseable {
             pending.values().removeIf(p -> p.offset() < positions.getOrDefault(p.partition(), 0L));
         }
         done.forEach(f -> later(() -> f.complete(null)));
-        if (!caughtUp.isDone() && !catchUpTo.isEmpty()
+        if (!readToStartEnd && !catchUpTo.isEmpty()
                 && catchUpTo.entrySet().stream().allMatch(e -> now.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+            readToStartEnd = true;
             caughtUp.complete(null);
         }
     }
@@ -581,9 +588,9 @@ final class ResultsTopic implements AutoCloseable {
         if (!inContact()) {
             return Health.down("results topic " + topic + ": " + problem);
         }
-        if (!caughtUp.isDone() || caughtUp.isCompletedExceptionally() && lag != 0) {
-            return Health.down("results topic " + topic + ": still reading it from the beginning (" + lag
-                    + " record(s) to go)");
+        if (!readToStartEnd) {
+            return Health.down("results topic " + topic + ": still reading it from the beginning ("
+                    + (lag < 0 ? "lag unknown" : lag + " record(s) to go") + ")");
         }
         return Health.up("results topic " + topic + ": " + size() + " record(s), lag " + Math.max(0, lag));
     }
