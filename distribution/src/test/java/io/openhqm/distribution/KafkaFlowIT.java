@@ -89,8 +89,8 @@ class KafkaFlowIT {
             metrics = worker.get("/metrics").body();
         }
         assertTrue(metrics.contains(completed), "all " + total + " records processed:\n" + worker.log());
-        assertTrue(worker.log().contains("results.type is not set and no plugin of queue type kafka stores results"),
-                "the seed's configuration, without results.type, keeps results in the embedded store");
+        assertTrue(worker.log().contains("results topic openhqm-results read up to its end"),
+                "the seed's configuration, without results.type, keeps results in the Kafka results topic");
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         long committed = 0;
         while (committed < total && System.nanoTime() < deadline) {
@@ -101,8 +101,8 @@ class KafkaFlowIT {
     }
 
     /**
-     * A worker killed with SIGKILL mid-batch: a second worker completes every record (their results, in the embedded
-     * store the processes of one installation share, read through a listener), reprocessing only those whose result
+     * A worker killed with SIGKILL mid-batch: a second worker completes every record (their results, in the results
+     * topic, read through a listener started afterwards), reprocessing only those whose result
      * was not stored; the group's offsets (committed only past settled records) reach the end of the topic and nothing
      * is dead-lettered.
      */
@@ -179,6 +179,40 @@ class KafkaFlowIT {
         assertEquals(ids, server.awaitCompleted(ids, Duration.ofSeconds(30)));
         assertEquals(200, server.get("/health").statusCode());
         assertTrue(server.get("/metrics").body().contains("openhqm_queue_depth"), "depth gauge exported");
+    }
+
+    /**
+     * {@code results.type = "kafka"} with listener and worker in separate processes: the listener answers a
+     * {@code Prefer: wait} submission when the worker's result arrives on the results topic, and serves
+     * {@code /api/v1/response}; a listener started later reads the same results from the topic.
+     */
+    @Test
+    void aSeparateListenerServesResultsThatWorkersWroteToTheResultsTopic() throws Exception {
+        deployment = deployment("results.type=kafka", "queue.kafka.results_topic=flow-results");
+        RedisDeployment.Node listener = deployment.start("listener");
+        RedisDeployment.Node worker = deployment.start("worker", "worker.count=4");
+
+        HttpResponse<String> waited = listener.post("/api/v1/submit",
+                "{\"payload\": {\"operation\": \"uppercase\", \"data\": \"hello\"}}", Map.of("Prefer", "wait=20"));
+        assertEquals(200, waited.statusCode(), waited.body() + "\n" + worker.log());
+        JsonNode done = RedisDeployment.JSON.readTree(waited.body());
+        assertEquals("COMPLETED", done.get("status").asText(), done.toString());
+        assertEquals("HELLO", done.get("result").get("output").asText());
+
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(listener.submit("{\"operation\": \"echo\", \"data\": " + i + "}"));
+        }
+        assertEquals(ids, listener.awaitCompleted(ids, Duration.ofSeconds(30)));
+        JsonNode response = listener.json("/api/v1/response/" + ids.get(7));
+        assertEquals(7, response.get("result").get("output").asInt(), response.toString());
+        assertEquals(200, listener.get("/health").statusCode(), "results store and queue healthy");
+        assertTrue(listener.log().contains("results topic flow-results read up to its end"), listener.log());
+
+        RedisDeployment.Node late = deployment.start("listener");
+        for (String id : ids) {
+            assertEquals("COMPLETED", late.json("/api/v1/status/" + id).path("status").asText(), id);
+        }
     }
 
     private static long committed(String group, String topic) throws Exception {

@@ -1,6 +1,8 @@
 package io.openhqm.plugin.kafka;
 
 import io.openhqm.api.HqmException;
+import io.openhqm.api.PluginContext;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,19 @@ final class KafkaClients {
         return withPluginLoader(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
+    /** This process's one producer for {@code config} ({@link PluginContext#shared}), closed by the server. */
+    KafkaProducer<byte[], byte[]> sharedProducer(PluginContext context) {
+        return context.shared(SharedProducer.class, config,
+                () -> new SharedProducer(producer(context.instanceId() + "-producer"))).producer();
+    }
+
+    private record SharedProducer(KafkaProducer<byte[], byte[]> producer) implements AutoCloseable {
+        @Override
+        public void close() {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
     /** A consumer of the pool's group that never commits by itself and starts a new group at the earliest offset. */
     KafkaConsumer<byte[], byte[]> consumer(String clientId) {
         Map<String, Object> props = new HashMap<>();
@@ -72,12 +87,13 @@ final class KafkaClients {
                 new ByteArrayDeserializer()));
     }
 
-    /** A consumer outside any group, for reading a topic by assigned partitions (the dead-letter browser). */
+    /** A consumer outside any group, for reading a topic by assigned partitions (dead letters, results). */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a reader never creates a topic
         props.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         props.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         return withPluginLoader(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(),

@@ -29,10 +29,11 @@ import java.util.regex.Pattern;
  * @param requestTimeout    how long a publish, a settle's produce or an admin call may take before it fails
  * @param createTopics      whether missing topics (request, retry, dead-letter) are created at start
  * @param partitions        the partition count of topics this plugin creates
+ * @param resultsTopic      the compacted topic of the result store ({@code results.type = "kafka"})
  */
 record KafkaConfig(List<String> bootstrapServers, String consumerGroup, List<String> topics, Ordering ordering,
                    Map<String, String> properties, String retrySuffix, int maxBuffered, Duration commitInterval,
-                   Duration requestTimeout, boolean createTopics, int partitions) {
+                   Duration requestTimeout, boolean createTopics, int partitions, String resultsTopic) {
 
     /** Which records of a partition the engine runs one at a time ({@code queue.kafka.ordering}). */
     enum Ordering {
@@ -47,7 +48,7 @@ record KafkaConfig(List<String> bootstrapServers, String consumerGroup, List<Str
     static final String DEFAULT_GROUP = "openhqm-workers";
     static final Set<String> KEYS = Set.of("bootstrap_servers", "consumer_group", "topics", "ordering", "properties",
             "retry_topic_suffix", "max_buffered", "commit_interval", "request_timeout", "create_topics",
-            "partitions");
+            "partitions", "results_topic");
     /** Client properties this plugin sets itself; each has a key of {@code queue.kafka} or no choice at all. */
     static final Map<String, String> OWN_PROPERTIES = Map.of(
             "bootstrap.servers", "use queue.kafka.bootstrap_servers",
@@ -147,10 +148,15 @@ record KafkaConfig(List<String> bootstrapServers, String consumerGroup, List<Str
         if (partitions < 1) {
             problems.add("partitions", partitions + " is too small (at least 1)");
         }
+        String resultsTopic = problems.read("results_topic", config::string).orElse("openhqm-results").trim();
+        if (!TOPIC.matcher(resultsTopic).matches()) {
+            problems.add("results_topic", "\"" + resultsTopic + "\" is not a Kafka topic name (letters, digits, '.',"
+                    + " '_', '-')");
+        }
 
         problems.throwIfAny();
         return new KafkaConfig(servers, group, topics, ordering, properties, suffix, maxBuffered, commitInterval,
-                requestTimeout, createTopics, partitions);
+                requestTimeout, createTopics, partitions, resultsTopic);
     }
 
     /** What {@link #parse} would reject in {@code config}, as sentences naming each key; empty if valid. */

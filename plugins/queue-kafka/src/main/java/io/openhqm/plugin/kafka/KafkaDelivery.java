@@ -15,7 +15,8 @@ import org.apache.kafka.common.TopicPartition;
  * One delivery of a Kafka record. {@link #ack()} only marks the record settled: its consumer commits the
  * partition's offsets later, up to the first record not yet settled. {@link #retry}, {@link #defer} and
  * {@link #deadLetter} first write the record to the retry topic or the dead-letter topic and wait for the broker's
- * acknowledgement, then mark it settled; {@code defer(Duration.ZERO)} (a hand-back) puts the record back into its
+ * acknowledgement, then mark it settled (with {@code ordering = key} a keyed record's retry or deferral stays in its
+ * consumer instead: see {@link KafkaQueueConsumer}); {@code defer(Duration.ZERO)} (a hand-back) puts the record back into its
  * consumer's buffer instead. If the record's partition was revoked meanwhile, a settle changes nothing: the
  * partition's new owner delivers the record again.
  */
@@ -55,6 +56,12 @@ final class KafkaDelivery implements Delivery {
     @Override
     public String orderingKey() {
         return orderingKey;
+    }
+
+    /** The same record as a new delivery: attempt {@code attempt} after the failures {@code history}. */
+    KafkaDelivery again(int attempt, List<AttemptFailure> history) {
+        return new KafkaDelivery(consumer, record, new RecordFormat.Decoded(decoded.message(), attempt,
+                List.copyOf(history), 0, decoded.source()), progress, orderingKey);
     }
 
     ConsumerRecord<byte[], byte[]> record() {

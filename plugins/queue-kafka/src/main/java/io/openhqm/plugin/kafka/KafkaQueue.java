@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A queue on Kafka topics. {@link #publish} writes a record to {@code queue.request_queue_name} ({@link RecordFormat})
- * with one shared idempotent producer and completes once the broker acknowledged it ({@code acks=all}). The worker
- * pool, the classic consumer group {@code queue.kafka.consumer_group}, consumes {@code queue.kafka.topics} (default:
+ * with the process's idempotent producer (shared with the result store) and completes once the broker acknowledged
+ * it ({@code acks=all}). The worker pool, the classic consumer group {@code queue.kafka.consumer_group}, consumes {@code queue.kafka.topics} (default:
  * the request topic) and each topic's retry topic ({@code <topic>.retry}) through {@link KafkaQueueConsumer}s; dead
  * letters go to the topic {@code queue.dlq_name}. With {@code create_topics} (the default) missing topics are created
  * at start.
@@ -80,7 +80,7 @@ final class KafkaQueue implements Queue {
         topics.forEach(topic -> retry.put(topic, config.retryTopic(topic)));
         this.retryTopics = Map.copyOf(retry);
         this.retryTopicNames = Set.copyOf(retry.values());
-        this.producer = clients.producer(instanceId + "-producer");
+        this.producer = clients.sharedProducer(context);
         this.admin = clients.admin(instanceId + "-admin");
         this.deadLetters = new KafkaDeadLetterBrowser(clients, settings.deadLetterQueueName(), instanceId);
         ensureTopics();
@@ -280,7 +280,6 @@ final class KafkaQueue implements Queue {
         for (KafkaQueueConsumer consumer : List.copyOf(consumers)) {
             consumer.close();
         }
-        producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
     }
 }

@@ -7,8 +7,10 @@ import io.openhqm.api.queue.QueueConsumer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -40,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * together and run concurrently; {@link io.openhqm.api.queue.Delivery#orderingKey()} tells the engine which must
  * run one at a time.
  *
+ * <p>With {@code ordering = key}, the records of one key of a partition form a lane: only its oldest unsettled record
+ * is handed to the engine, the next one once it is settled. A retry or deferral of a keyed record stays in this
+ * consumer (it is handed out again when due, its offset uncommitted meanwhile) instead of going to the retry topic, so
+ * the later records of its key wait behind it while every other key of the partition keeps flowing.
+ *
  * <p>Flow control: while {@code max_buffered} records are fetched and not settled, every partition is paused (the
  * consumer keeps polling, which returns nothing), and resumed once half of them are settled. A record of a retry
  * topic that is not due yet pauses only its retry partition, which is sought back to it and resumed at its due
@@ -58,6 +66,10 @@ final class KafkaQueueConsumer implements QueueConsumer {
     private record Abandoned(KafkaDelivery delivery, long atNanos) {
     }
 
+    /** A keyed record retried in place, handed out again at {@code atNanos}. */
+    private record Due(KafkaDelivery delivery, long atNanos) {
+    }
+
     private final KafkaQueue queue;
     private final KafkaConfig config;
     private final String name;
@@ -67,6 +79,9 @@ final class KafkaQueueConsumer implements QueueConsumer {
     private final AtomicInteger unsettled = new AtomicInteger();
     private final Map<TopicPartition, Long> waitingUntil = new HashMap<>(); // poll thread only
     private final ConcurrentLinkedQueue<Abandoned> abandoned = new ConcurrentLinkedQueue<>();
+    private final Map<String, ArrayDeque<KafkaDelivery>> lanes = new HashMap<>(); // ordering = key; guarded by itself
+    private final PriorityBlockingQueue<Due> due = new PriorityBlockingQueue<>(16,
+            Comparator.comparingLong(Due::atNanos));
     private final Thread poller;
     private boolean bufferFull; // poll thread only
     private volatile boolean closed;
@@ -106,6 +121,7 @@ final class KafkaQueueConsumer implements QueueConsumer {
             while (!closed) {
                 try {
                     redeliverAbandoned();
+                    releaseDue();
                     updatePauses();
                     take(kafka.poll(POLL));
                     if (System.nanoTime() - nextCommit >= 0) {
@@ -187,6 +203,17 @@ final class KafkaQueueConsumer implements QueueConsumer {
         }
     }
 
+    /** Hands out the keyed records retried in place whose time has come. */
+    private void releaseDue() {
+        long now = System.nanoTime();
+        for (Due d; (d = due.peek()) != null && now - d.atNanos() >= 0; ) {
+            due.poll();
+            if (!d.delivery().progress().revoked()) {
+                ready.addLast(d.delivery());
+            }
+        }
+    }
+
     private void take(ConsumerRecords<byte[], byte[]> records) {
         long now = queue.clock().millis();
         for (TopicPartition tp : records.partitions()) {
@@ -207,7 +234,12 @@ final class KafkaQueueConsumer implements QueueConsumer {
                     continue;
                 }
                 unsettled.incrementAndGet();
-                ready.addLast(new KafkaDelivery(this, record, decoded, progress, orderingKey(tp, record)));
+                KafkaDelivery delivery = new KafkaDelivery(this, record, decoded, progress, orderingKey(tp, record));
+                if (inLane(delivery)) {
+                    joinLane(delivery);
+                } else {
+                    ready.addLast(delivery);
+                }
             }
         }
     }
@@ -219,6 +251,41 @@ final class KafkaQueueConsumer implements QueueConsumer {
             case KEY -> record.key() == null ? null
                     : tp + ":" + new String(record.key(), StandardCharsets.ISO_8859_1);
         };
+    }
+
+    private boolean inLane(KafkaDelivery delivery) {
+        return config.ordering() == KafkaConfig.Ordering.KEY && delivery.orderingKey() != null;
+    }
+
+    /** Queues {@code delivery} behind the unsettled records of its key; hands it out if there are none. */
+    private void joinLane(KafkaDelivery delivery) {
+        synchronized (lanes) {
+            ArrayDeque<KafkaDelivery> lane = lanes.computeIfAbsent(delivery.orderingKey(), k -> new ArrayDeque<>());
+            lane.addLast(delivery);
+            if (lane.size() > 1) {
+                return;
+            }
+        }
+        ready.addLast(delivery);
+    }
+
+    /** {@code settled}, the oldest record of its key, is done: hands out the next record of that key. */
+    private void leaveLane(KafkaDelivery settled) {
+        KafkaDelivery next;
+        synchronized (lanes) {
+            ArrayDeque<KafkaDelivery> lane = lanes.get(settled.orderingKey());
+            if (lane == null || lane.peekFirst().record().offset() != settled.record().offset()) {
+                return;
+            }
+            lane.pollFirst();
+            next = lane.peekFirst();
+            if (next == null) {
+                lanes.remove(settled.orderingKey());
+            }
+        }
+        if (next != null && !next.progress().revoked()) {
+            ready.addLast(next);
+        }
     }
 
     /** Commits the watermark of each of {@code tps} that moved since its last commit. */
@@ -269,6 +336,10 @@ final class KafkaQueueConsumer implements QueueConsumer {
         }
         Set<TopicPartition> gone = Set.copyOf(tps);
         ready.removeIf(d -> gone.contains(d.partition()));
+        due.removeIf(d -> gone.contains(d.delivery().partition()));
+        synchronized (lanes) {
+            lanes.values().removeIf(lane -> gone.contains(lane.peekFirst().partition()));
+        }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -336,6 +407,9 @@ final class KafkaQueueConsumer implements QueueConsumer {
         if (delivery.progress().settle(delivery.record().offset())) {
             unsettled.decrementAndGet();
         }
+        if (inLane(delivery)) {
+            leaveLane(delivery);
+        }
     }
 
     /** A settle of {@code delivery} failed: unless a later one succeeds, deliver its record again. */
@@ -351,10 +425,25 @@ final class KafkaQueueConsumer implements QueueConsumer {
         }
     }
 
-    /** Writes the record to its retry topic, due after {@code delay}, then marks it settled. */
+    /**
+     * Writes the record to its retry topic, due after {@code delay}, then marks it settled; a keyed record with
+     * {@code ordering = key} stays instead at the head of its key's lane and is handed out again when due.
+     */
     void handBack(KafkaDelivery delivery, Duration delay, int attempt, List<AttemptFailure> history, String what) {
         if (delivery.progress().revoked()) {
             LOG.debug("{} {} did nothing: its partition was revoked and its new owner delivers it", what, delivery);
+            return;
+        }
+        if (inLane(delivery)) {
+            KafkaDelivery again = delivery.again(attempt, history);
+            synchronized (lanes) {
+                ArrayDeque<KafkaDelivery> lane = lanes.get(delivery.orderingKey());
+                if (lane != null && lane.peekFirst().record().offset() == delivery.record().offset()) {
+                    lane.pollFirst();
+                    lane.addFirst(again);
+                }
+            }
+            due.add(new Due(again, System.nanoTime() + Math.max(0, delay.toNanos())));
             return;
         }
         ConsumerRecord<byte[], byte[]> record = delivery.record();
@@ -399,6 +488,10 @@ final class KafkaQueueConsumer implements QueueConsumer {
             Thread.currentThread().interrupt();
         }
         ready.clear();
+        due.clear();
+        synchronized (lanes) {
+            lanes.clear();
+        }
         queue.closed(this);
     }
 }

@@ -1,10 +1,12 @@
 package io.openhqm.plugin.kafka;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,17 +22,49 @@ import org.apache.kafka.common.test.TestKitNodes;
 public final class KafkaBroker implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final long startMillis;
+    private final TcpForwarder forwarder; // null when clients connect directly
 
-    private KafkaBroker(KafkaClusterTestKit cluster, long startMillis) {
+    private KafkaBroker(KafkaClusterTestKit cluster, long startMillis, TcpForwarder forwarder) {
         this.cluster = cluster;
         this.startMillis = startMillis;
+        this.forwarder = forwarder;
     }
 
     /** Formats and starts a broker and waits until it is ready. */
     public static KafkaBroker start() throws Exception {
+        return start(null);
+    }
+
+    /**
+     * A broker that clients reach only through a {@link TcpForwarder} (it advertises the forwarder's address), so a
+     * test can cut the network to it ({@link #cut()}) and restore it ({@link #restore()}).
+     */
+    public static KafkaBroker startBehindForwarder() throws Exception {
+        AtomicReference<KafkaClusterTestKit> started = new AtomicReference<>();
+        TcpForwarder forwarder = TcpForwarder.start(() -> {
+            KafkaClusterTestKit cluster = started.get();
+            if (cluster == null) {
+                return null;
+            }
+            String hostPort = cluster.bootstrapServers().split(",")[0];
+            return new InetSocketAddress("127.0.0.1", Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':')
+                    + 1)));
+        });
+        KafkaBroker broker = start(forwarder);
+        started.set(broker.cluster);
+        return broker;
+    }
+
+    private static KafkaBroker start(TcpForwarder forwarder) throws Exception {
         long started = System.nanoTime();
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1)
+                .setNumControllerNodes(1).build();
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+        if (forwarder != null) {
+            builder.setConfigProp("advertised.listeners", nodes.brokerListenerName().value() + "://127.0.0.1:"
+                    + forwarder.port());
+        }
+        KafkaClusterTestKit cluster = builder
                 // Without these a single broker cannot create the internal topics and consumer groups hang.
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
@@ -43,7 +77,17 @@ public final class KafkaBroker implements AutoCloseable {
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new KafkaBroker(cluster, (System.nanoTime() - started) / 1_000_000);
+        return new KafkaBroker(cluster, (System.nanoTime() - started) / 1_000_000, forwarder);
+    }
+
+    /** Closes every client connection to the broker and refuses new ones (only {@link #startBehindForwarder}). */
+    public void cut() {
+        forwarder.cut();
+    }
+
+    /** Lets clients connect again after {@link #cut()}. */
+    public void restore() {
+        forwarder.restore();
     }
 
     /** How long {@link #start()} took, in milliseconds. */
@@ -51,9 +95,9 @@ public final class KafkaBroker implements AutoCloseable {
         return startMillis;
     }
 
-    /** {@code host:port} of the broker. */
+    /** {@code host:port} of the broker (of its forwarder, for {@link #startBehindForwarder}). */
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return forwarder == null ? cluster.bootstrapServers() : "127.0.0.1:" + forwarder.port();
     }
 
     public Admin admin() {
@@ -88,5 +132,8 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         cluster.close();
+        if (forwarder != null) {
+            forwarder.close();
+        }
     }
 }

@@ -23,6 +23,7 @@ class KafkaConfigTest {
         assertEquals(KafkaConfig.Ordering.KEY, config.ordering());
         assertEquals("events.retry", config.retryTopic("events"));
         assertEquals(Duration.ofSeconds(1), config.commitInterval());
+        assertEquals("openhqm-results", config.resultsTopic());
     }
 
     @Test
@@ -37,19 +38,22 @@ class KafkaConfigTest {
 
     @Test
     void validateNamesEveryBadKey() {
-        List<String> problems = new KafkaQueueFactory().validate(MapPluginConfig.of("queue.kafka",
+        MapPluginConfig bad = MapPluginConfig.of("queue.kafka",
                 "bootstrap_servers", List.of("kafka"), "topics", List.of("bad topic"), "ordering", "random",
-                "max_buffered", 0, "commit_interval", "1ms", "partitions", 0, "typo", 1,
-                "properties", Map.of("group.id", "x", "enable.auto.commit", "true")));
+                "max_buffered", 0, "commit_interval", "1ms", "partitions", 0, "typo", 1, "results_topic", "a/b",
+                "properties", Map.of("group.id", "x", "enable.auto.commit", "true"));
+        List<String> problems = new KafkaQueueFactory().validate(bad);
         String all = String.join("\n", problems);
         for (String key : List.of("queue.kafka.typo: unknown key", "queue.kafka.bootstrap_servers: \"kafka\" is not"
                 + " host:port", "queue.kafka.topics: \"bad topic\"", "queue.kafka.ordering: \"random\" is not an"
                 + " ordering; use key, partition or none", "queue.kafka.max_buffered", "queue.kafka.commit_interval",
                 "queue.kafka.partitions", "\"group.id\" cannot be set here: use queue.kafka.consumer_group",
-                "\"enable.auto.commit\" cannot be set here")) {
+                "\"enable.auto.commit\" cannot be set here",
+                "queue.kafka.results_topic: \"a/b\" is not a Kafka topic name")) {
             assertTrue(all.contains(key), key + " in:\n" + all);
         }
-        assertEquals(9, problems.size(), all);
+        assertEquals(10, problems.size(), all);
+        assertEquals(problems, new KafkaResultStoreFactory().validate(bad), "the result store checks the same block");
     }
 
     @Test

@@ -314,6 +314,58 @@ class KafkaQueueIT {
         third.ack();
     }
 
+    /**
+     * {@code ordering = key}: a record of key A that fails and is retried holds back the later records of A (they
+     * complete after it, in order) while the records of key B, in the same partition, keep flowing.
+     */
+    @Test
+    void aRetriedKeyKeepsItsOrderWhileOtherKeysOfThePartitionFlow() throws Exception {
+        String topic = topic();
+        broker.createTopic(topic, 1);
+        KafkaQueue queue = queue(topic);
+        QueueConsumer consumer = consumer(queue);
+        for (String id : List.of("a1", "b1", "a2", "b2", "a3", "b3")) {
+            publish(queue, message(id, id.substring(0, 1)));
+        }
+        List<Delivery> heads = pollFor(consumer, 2);
+        assertEquals(List.of("a1", "b1"), heads.stream().map(d -> d.message().correlationId()).toList(),
+                "one record per key at a time");
+        long retriedAt = System.nanoTime();
+        heads.get(0).retry(Duration.ofSeconds(2), "HTTP 503");
+        List<String> completed = new ArrayList<>();
+        Delivery b = heads.get(1);
+        for (String expected : List.of("b2", "b3")) {
+            b.ack();
+            completed.add(b.message().correlationId());
+            b = pollFor(consumer, 1).getFirst();
+            assertEquals(expected, b.message().correlationId(), "key B flows while A waits for its retry");
+        }
+        b.ack();
+        completed.add(b.message().correlationId());
+        assertTrue(System.nanoTime() - retriedAt < TimeUnit.MILLISECONDS.toNanos(1500), "B did not wait for A");
+
+        Delivery a = pollFor(consumer, 1).getFirst();
+        assertTrue(System.nanoTime() - retriedAt >= TimeUnit.MILLISECONDS.toNanos(1900), "not before it was due");
+        assertEquals("a1", a.message().correlationId(), "the retried record comes before the later ones of its key");
+        assertEquals(2, a.attempt());
+        assertEquals(List.of("HTTP 503"), a.history().stream().map(f -> f.error()).toList());
+        a.retry(Duration.ofMillis(200), "HTTP 502");
+        a = pollFor(consumer, 1).getFirst();
+        assertEquals("a1", a.message().correlationId());
+        assertEquals(3, a.attempt());
+        for (String expected : List.of("a2", "a3")) {
+            a.ack();
+            completed.add(a.message().correlationId());
+            a = pollFor(consumer, 1).getFirst();
+            assertEquals(expected, a.message().correlationId());
+        }
+        a.ack();
+        completed.add(a.message().correlationId());
+        assertEquals(List.of("b1", "b2", "b3", "a1", "a2", "a3"), completed);
+        assertNothing(consumer, Duration.ofMillis(300));
+        awaitCommitted(queue.config().consumerGroup(), new TopicPartition(topic, 0), 6);
+    }
+
     @Test
     void deferDoesNotCountAnAttempt() throws Exception {
         String topic = topic();
