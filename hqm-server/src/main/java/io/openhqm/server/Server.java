@@ -18,6 +18,7 @@ import io.openhqm.api.queue.Queue;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.server.admin.EndpointStates;
 import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.admin.Throughput;
 import io.openhqm.server.cli.CommandLine.Command;
@@ -185,7 +186,7 @@ public final class Server implements AutoCloseable {
             QueueAdmin admin = new QueueAdmin(queue, results, throughput, config.queue().requestQueueName(),
                     config.queue().type(), config.queue().dlqName(), clock);
             http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
-                    meters::scrape, meters, clock, admin);
+                    meters::scrape, meters, clock, admin, endpointStates(config.proxy()));
         } else {
             http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
         }
@@ -215,6 +216,12 @@ public final class Server implements AutoCloseable {
         Map<String, java.util.Set<String>> methods = new LinkedHashMap<>();
         proxy.endpoints().forEach((name, endpoint) -> methods.put(name, endpoint.allowedMethods()));
         return new EndpointCatalog(methods, proxy.defaultEndpoint());
+    }
+
+    private EndpointStates endpointStates(ServerConfig.Proxy proxy) {
+        Map<String, String> urls = new LinkedHashMap<>();
+        proxy.endpoints().forEach((name, endpoint) -> urls.put(name, endpoint.url()));
+        return new EndpointStates(urls, meters);
     }
 
     private static PluginConfig processorConfig(ServerConfig config, String type) {

@@ -2,6 +2,7 @@ package io.openhqm.server.http;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
+import io.openhqm.server.admin.EndpointStates;
 import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.config.ServerConfig;
 import io.openhqm.server.ingress.Submissions;
@@ -100,7 +101,7 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer listener(ServerConfig.Server config, Submissions submissions,
                                       ServerConfig.Proxy proxy, Map<String, Supplier<Health>> components,
                                       String version, Supplier<String> metrics, MeterRegistry meters, Clock clock,
-                                      QueueAdmin admin) {
+                                      QueueAdmin admin, EndpointStates endpoints) {
         HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
@@ -116,23 +117,28 @@ public final class HttpServer implements AutoCloseable {
                     apiKeys, flow, config.proxyWait(), config.maxWait());
             server.routes.otherPaths(transparent.handler());
         }
-        server.addAdminRoutes(admin, new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
+        server.addAdminRoutes(admin, endpoints, new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
         server.routes.add("GET", OpenApiDocument.PATH, new OpenApiDocument(version).handler());
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
 
-    private void addAdminRoutes(QueueAdmin admin, AdminAccess access) {
+    /** The admin API and its web console, only when the admin API is on (else they answer 404). */
+    private void addAdminRoutes(QueueAdmin admin, EndpointStates endpoints, AdminAccess access) {
         LOG.info(access.describe());
         if (access.mode() == AdminAccess.Mode.OFF) {
             return;
         }
-        AdminHandlers handlers = new AdminHandlers(admin, access, blocking);
+        AdminHandlers handlers = new AdminHandlers(admin, endpoints, access, blocking);
         routes.add("GET", "/api/v1/dead-letters", handlers.list())
                 .add("GET", "/api/v1/dead-letters/{id}", handlers.get())
                 .add("DELETE", "/api/v1/dead-letters/{id}", handlers.delete())
                 .add("POST", "/api/v1/dead-letters/{id}/redrive", handlers.redrive())
-                .add("GET", "/api/v1/queues", handlers.queues());
+                .add("GET", "/api/v1/queues", handlers.queues())
+                .add("GET", "/api/v1/endpoints", handlers.endpoints());
+        ConsoleHandlers console = new ConsoleHandlers();
+        routes.add("GET", ConsoleHandlers.PATH, console.page())
+                .add("GET", ConsoleHandlers.ASSETS, console.assets());
     }
 
     /** Health and metrics only, on {@code management.host:management.port}. */
