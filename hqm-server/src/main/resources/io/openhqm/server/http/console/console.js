@@ -96,15 +96,15 @@ function chart(element, lines) {
   const options = {
     width: Math.max(element.clientWidth, 300),
     height: 180,
-    series: [{}, ...lines.map(([label, color]) => ({
-      label, stroke: color, width: 2, points: { show: false },
+    series: [{}, ...lines.map(([label, color], index) => ({
+      label, stroke: color, width: index === 0 ? 3 : 1.5, points: { show: false },
       value: (u, v) => (v == null ? '–' : formatNumber(v)),
     }))],
     scales: {
       x: { time: true, range: timeRange },
       y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
     },
-    axes: [{}, { size: 56 }],
+    axes: [{ space: 70, values: (u, ticks) => ticks.map(clockTime) }, { size: 56 }],
     legend: { live: false },
   };
   return new uPlot(options, [[], ...lines.map(() => [])], element);
@@ -116,6 +116,8 @@ function timeRange() {
   const first = series.time.length > 0 ? series.time[0] : now;
   return [Math.max(now - WINDOW_SECONDS, Math.min(first, now - 60)), now];
 }
+
+const clockTime = (seconds) => new Date(seconds * 1000).toLocaleTimeString([], { hour12: false });
 
 function createCharts(queue) {
   const depthLines = [['depth', COLORS.depth]];
