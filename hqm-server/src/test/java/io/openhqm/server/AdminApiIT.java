@@ -143,6 +143,7 @@ class AdminApiIT {
                 assertProblem(http.send(request.copy().header("Authorization", "Bearer wrong")), 403, null);
             }
             assertEquals(200, http.send(http.get("/api/v1/queues").header("X-API-Key", "admin-key")).status());
+            assertEquals(200, http.send(http.get("/console")).status(), "the console's page itself needs no key");
             assertEquals(200, http.send(http.get("/api/v1/dead-letters")
                     .header("Authorization", "Bearer admin-key")).status());
             assertProblem(http.send(http.post("/api/v1/dead-letters/1/redrive", "").header("X-API-Key",
@@ -153,13 +154,15 @@ class AdminApiIT {
     }
 
     @Test
-    void withoutAdminKeysTheAdminApiIsAbsentUnlessEnabled() throws Exception {
+    void withoutAdminKeysTheAdminApiAndConsoleAreAbsentUnlessEnabled() throws Exception {
         try (Server plain = ServerIT.start(home, Command.ALL, "server.auth.api_keys=[\"submit-key\"]")) {
             TestHttp http = new TestHttp(plain.address().getPort());
             assertProblem(http.send(http.get("/api/v1/queues")), 404, null);
             assertProblem(http.send(http.get("/api/v1/dead-letters").header("X-API-Key", "submit-key")), 404, null);
             assertProblem(http.send(http.post("/api/v1/dead-letters/1/redrive", "")), 404, null);
             assertProblem(http.send(http.get("/api/v1/endpoints")), 404, null);
+            assertProblem(http.send(http.get("/console")), 404, null);
+            assertProblem(http.send(http.get("/console/assets/console.js")), 404, null);
         }
     }
 

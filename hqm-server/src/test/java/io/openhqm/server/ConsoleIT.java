@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven by
  * Selenium) against the server over a real socket, on the embedded queue: the key form, live plots while messages
  * flow, an endpoint's circuit breaker, and a dead letter inspected and redriven by clicking until it completes. Also,
- * over plain HTTP: the console's headers, and that it answers 404 with the admin API off and is never proxied.
+ * over plain HTTP: the console's headers, and that the transparent proxy leaves it alone (with the admin API off it
+ * answers 404: {@link AdminApiIT}).
  */
 @Timeout(120)
 class ConsoleIT {
@@ -96,8 +97,8 @@ class ConsoleIT {
                     }
                 });
                 try {
-                    wait.until(d -> number(d, "return Math.max(0, ...openhqmConsole.charts.rates.data[1]"
-                            + ".filter(v => v != null))") > 0);
+                    wait.until(d -> number(d, "return openhqmConsole.charts.rates.data[1].filter(v => v > 0).length")
+                            >= 3);
                     wait.until(d -> number(d, "return Math.max(0, ...openhqmConsole.charts.latency.data[1]"
                             + ".filter(v => v != null))") > 0);
                 } finally {
@@ -140,7 +141,7 @@ class ConsoleIT {
     }
 
     @Test
-    void theConsoleIsServedWithStrictHeadersOnlyWhenTheAdminApiIsOnAndNeverProxied() throws Exception {
+    void theConsoleIsServedWithStrictHeadersAndNeverProxied() throws Exception {
         try (Server proxy = ServerIT.start(home.resolve("proxy"), Command.ALL, "queue.type=memory",
                 "server.mode=proxy", "worker.processor=request-echo", "server.admin.enabled=true")) {
             TestHttp http = new TestHttp(proxy.address().getPort());
@@ -170,11 +171,6 @@ class ConsoleIT {
             // Reserved paths are the console's, never the backend's: the echo processor would answer 200.
             assertProblem(http.send(http.get("/console/other")), 404, null);
             assertEquals(200, http.send(http.get("/elsewhere")).status(), "other paths are proxied");
-        }
-        try (Server off = ServerIT.start(home.resolve("off"), Command.ALL)) {
-            TestHttp http = new TestHttp(off.address().getPort());
-            assertProblem(http.send(http.get("/console")), 404, null);
-            assertProblem(http.send(http.get("/console/assets/console.js")), 404, null);
         }
     }
 
@@ -216,7 +212,7 @@ class ConsoleIT {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         WebDriver driver = new ChromeDriver(service, options);
-        driver.manage().window().setSize(new Dimension(1400, 1500));
+        driver.manage().window().setSize(new Dimension(1400, 950));
         return driver;
     }
 }

@@ -62,7 +62,7 @@ public final class QueueAdmin {
     }
 
     public Activity activity() {
-        return new Activity(throughput.totals(), throughput.processing());
+        return new Activity(throughput.cumulative(), throughput.processing());
     }
 
     public DeadLetterPage deadLetters(DeadLetterFilter filter, int limit, String cursor) {

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code openhqm_worker_processing_duration_seconds{status="completed"}}) and failed, i.e. moved to the dead letters
  * ({@code openhqm_queue_dlq_total}). A process that runs no workers reports 0 completed and failed. The totals are
  * sampled every {@link #INTERVAL}; a rate compares the totals now with the oldest sample in the window. The
- * cumulative {@link #totals() totals} let a client derive rates over its own intervals. Thread-safe.
+ * {@link #cumulative() cumulative} totals let a client derive rates over its own intervals. Thread-safe.
  */
 public final class Throughput implements AutoCloseable {
     static final Duration WINDOW = Duration.ofMinutes(1);
@@ -51,12 +51,12 @@ public final class Throughput implements AutoCloseable {
 
     public Throughput(MeterRegistry meters) {
         this.meters = meters;
-        keepSample();
-        timer.scheduleWithFixedDelay(this::keepSample, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        sample();
+        timer.scheduleWithFixedDelay(this::sample, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void keepSample() {
-        Sample now = sample(completedTimers());
+    private void sample() {
+        Sample now = totals();
         synchronized (samples) {
             samples.addLast(now);
             while (samples.size() > 1 && now.nanos() - samples.peekFirst().nanos() > WINDOW.toNanos()) {
@@ -67,7 +67,7 @@ public final class Throughput implements AutoCloseable {
 
     /** The rates since the oldest sample of the window (0 right after start). */
     public Rates rates() {
-        Sample now = sample(completedTimers());
+        Sample now = totals();
         Sample oldest;
         synchronized (samples) {
             oldest = samples.isEmpty() ? now : samples.peekFirst();
@@ -81,16 +81,15 @@ public final class Throughput implements AutoCloseable {
                 round((now.failed() - oldest.failed()) / seconds), round(seconds));
     }
 
-    public Totals totals() {
-        Sample now = sample(completedTimers());
+    public Totals cumulative() {
+        Sample now = totals();
         return new Totals(Math.round(now.submitted()), Math.round(now.completed()), Math.round(now.failed()),
                 round(now.processingSeconds()));
     }
 
     /** Processing times of the messages completed since the oldest sample of the window. */
     public Processing processing() {
-        List<Timer> timers = completedTimers();
-        Sample now = sample(timers);
+        Sample now = totals();
         Sample oldest;
         synchronized (samples) {
             oldest = samples.isEmpty() ? now : samples.peekFirst();
@@ -98,17 +97,18 @@ public final class Throughput implements AutoCloseable {
         double completed = now.completed() - oldest.completed();
         Double mean = completed > 0 ? round((now.processingSeconds() - oldest.processingSeconds()) / completed)
                 : null;
-        double max = timers.stream().mapToDouble(t -> t.max(TimeUnit.SECONDS)).max().orElse(0);
+        double max = completedTimers().stream().mapToDouble(t -> t.max(TimeUnit.SECONDS)).max().orElse(0);
         return new Processing(mean, round(max), round((now.nanos() - oldest.nanos()) / 1e9));
     }
 
-    private List<Timer> completedTimers() {
-        return List.copyOf(meters.find("openhqm.worker.processing.duration").tag("status", "completed").timers());
+    private Collection<Timer> completedTimers() {
+        return meters.find("openhqm.worker.processing.duration").tag("status", "completed").timers();
     }
 
-    private Sample sample(List<Timer> completedTimers) {
+    private Sample totals() {
         double submitted = meters.find("openhqm.queue.publish").tag("status", "success").counters().stream()
                 .mapToDouble(Counter::count).sum();
+        Collection<Timer> completedTimers = completedTimers();
         double completed = completedTimers.stream().mapToDouble(Timer::count).sum();
         double processing = completedTimers.stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
         double failed = meters.find("openhqm.queue.dlq").counters().stream().mapToDouble(Counter::count).sum();

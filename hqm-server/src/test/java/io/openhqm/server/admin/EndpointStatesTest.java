@@ -30,7 +30,8 @@ class EndpointStatesTest {
 
     @Test
     void urlsLoseUserInfoQueryAndFragment() {
-        assertEquals("https://shop.example:8443/a/b", EndpointStates.shown("https://u:pw@shop.example:8443/a/b?key=s#f"));
+        assertEquals("https://shop.example:8443/a/b",
+                EndpointStates.shown("https://u:pw@shop.example:8443/a/b?key=s#f"));
         assertEquals("http://audit/", EndpointStates.shown("http://audit/"));
         assertEquals("(not shown)", EndpointStates.shown("not a url"));
         assertEquals("mailto:…", EndpointStates.shown("mailto:ops@example.com"));
