@@ -34,12 +34,14 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven by
  * Selenium) against the server over a real socket, on the embedded queue: the key form, live plots while messages
- * flow, an endpoint's circuit breaker, and a dead letter inspected and redriven by clicking until it completes. Also,
+ * flow, an endpoint's circuit breaker, a dead letter inspected and redriven by clicking until it completes, and
+ * another filtered out and deleted. Also,
  * over plain HTTP: the console's headers, and that the transparent proxy leaves it alone (with the admin API off it
  * answers 404: {@link AdminApiIT}).
  */
@@ -53,7 +55,7 @@ class ConsoleIT {
     Path home;
 
     @Test
-    void theConsoleAsksForTheKeyPlotsTheQueueAndRedrivesADeadLetterByClicking() throws Exception {
+    void theConsoleAsksForTheKeyPlotsTheQueueAndRedrivesFiltersAndDeletesDeadLettersByClicking() throws Exception {
         GatePlugin.OPEN.set(true);
         try (Server server = ServerIT.start(home, Command.ALL, "worker.processor=gate",
                 "server.auth.admin_keys=[\"" + ADMIN_KEY + "\"]",
@@ -132,6 +134,21 @@ class ConsoleIT {
                 assertEquals("COMPLETED", http.send(http.get("/api/v1/status/" + gated)).json().get("status")
                         .asText());
                 wait.until(d -> d.findElements(By.cssSelector("#dl-rows tr")).isEmpty());
+
+                GatePlugin.OPEN.set(false);
+                String doomed = http.submit("{\"step\": \"" + GatePlugin.GATED + "\", \"then\": \"delete\"}")
+                        .json().get("correlation_id").asText();
+                wait.until(d -> d.findElement(By.id("dl-rows")).getText().contains(doomed));
+                browser.findElement(By.name("error")).sendKeys("no such error");
+                browser.findElement(By.cssSelector("#dl-filter button[type=submit]")).click();
+                wait.until(d -> d.findElement(By.id("dl-empty")).isDisplayed());
+                browser.findElement(By.cssSelector("#dl-filter button[type=reset]")).click();
+                wait.until(d -> d.findElement(By.id("dl-rows")).getText().contains(doomed));
+                browser.findElement(By.cssSelector("#dl-rows button[data-action=delete]")).click();
+                wait.until(ExpectedConditions.alertIsPresent()).accept();
+                wait.until(d -> d.findElement(By.id("dl-message")).getText().contains("deleted"));
+                assertEquals(0, http.send(http.get("/api/v1/dead-letters").header("X-API-Key", ADMIN_KEY)).json()
+                        .get("dead_letters").size(), "deleted for good");
 
                 assertEquals(List.of(), severe(browser), "no script errors, no refused resources");
             } finally {

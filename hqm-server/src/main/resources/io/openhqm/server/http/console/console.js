@@ -362,7 +362,10 @@ async function remove(id) {
   }
 }
 
+// After a redrive or delete here the count may return to what the last poll saw while the entries differ: the next
+// poll reloads the list whatever the count.
 function removeRow(id) {
+  lastDeadLetterCount = null;
   for (const tr of $('dl-rows').querySelectorAll('tr')) {
     if (tr.dataset.id === id) {
       tr.remove();
