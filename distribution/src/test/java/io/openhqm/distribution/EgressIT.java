@@ -15,6 +15,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +141,7 @@ class EgressIT {
                   }
                 }
                 worker { count = 16, max_retries = 3, retry_delay_base = 300ms }
+                server.admin.enabled = true
                 """.formatted(backend.url("/healthy"), backend.url("/down")));
         Instant back = Instant.now().plusSeconds(8);
         backend.answer(r -> r.path().equals("/down") && Instant.now().isBefore(back)
@@ -152,6 +155,11 @@ class EgressIT {
         backend.await("/down", 4, Duration.ofSeconds(5));
         assertTrue(awaitMetric("openhqm_egress_requests_total{endpoint=\"down\",outcome=\"deferred\"",
                 Duration.ofSeconds(15)), "the breaker opens and defers the endpoint's messages");
+        Map<String, String> breakers = new TreeMap<>();
+        installation.json("/api/v1/endpoints").get("endpoints").forEach(e -> breakers.put(e.get("name").asText(),
+                e.get("circuit_breaker").asText()));
+        assertEquals("closed", breakers.get("healthy"), "the admin API reads the egress's breakers: " + breakers);
+        assertTrue(Set.of("open", "half_open").contains(breakers.get("down")), breakers.toString());
         HttpResponse<String> other = installation.post("/api/v1/submit", "{\"payload\": {\"other\": 1}}",
                 Map.of("Prefer", "wait=5"));
         assertEquals(200, other.statusCode(), "another endpoint keeps flowing: " + other.body());

@@ -24,8 +24,8 @@ class RedisAdminIT extends RedisProcessTest {
         deploy(RedisServer.start());
         RedisDeployment.Node failing = deployment.start("all", "worker.timeout_seconds=1",
                 "server.auth.admin_keys=[\"admin-key\"]");
-        assertTrue(failing.log().contains("admin API (/api/v1/dead-letters, /api/v1/queues) on, for the 1 key(s)"),
-                failing.log());
+        assertTrue(failing.log().contains("admin API (/api/v1/dead-letters, /api/v1/queues, /api/v1/endpoints) and "
+                + "console (/console) on, for the 1 key(s)"), failing.log());
         String id = failing.submit("{\"operation\": \"sleep\", \"ms\": 1500}");
         assertEquals("TIMEOUT", failing.json("/api/v1/response/" + id + "?wait=10").get("status").asText());
 

@@ -19,6 +19,7 @@ import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.result.ResultSettings;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.server.admin.DeadLetterRetention;
+import io.openhqm.server.admin.EndpointStates;
 import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.admin.RedriveJobs;
 import io.openhqm.server.admin.Throughput;
@@ -194,7 +195,7 @@ public final class Server implements AutoCloseable {
             RedriveJobs redrives = new RedriveJobs(admin, clock);
             toClose.push(redrives);
             http = HttpServer.listener(config.server(), submissions, config.proxy(), components, version,
-                    meters::scrape, meters, clock, admin, redrives);
+                    meters::scrape, meters, clock, admin, redrives, endpointStates(config.proxy()));
         } else {
             http = HttpServer.management(config.management(), components, version, meters::scrape, meters, clock);
         }
@@ -224,6 +225,12 @@ public final class Server implements AutoCloseable {
         Map<String, java.util.Set<String>> methods = new LinkedHashMap<>();
         proxy.endpoints().forEach((name, endpoint) -> methods.put(name, endpoint.allowedMethods()));
         return new EndpointCatalog(methods, proxy.defaultEndpoint());
+    }
+
+    private EndpointStates endpointStates(ServerConfig.Proxy proxy) {
+        Map<String, String> urls = new LinkedHashMap<>();
+        proxy.endpoints().forEach((name, endpoint) -> urls.put(name, endpoint.url()));
+        return new EndpointStates(urls, meters);
     }
 
     private static PluginConfig processorConfig(ServerConfig config, String type) {

@@ -115,6 +115,16 @@ class AdminApiIT {
             assertEquals(0, queue.get("delayed").asLong());
             assertEquals(2, queue.get("dead_letters").asLong());
             assertTrue(queue.get("rates_per_second").get("completed").asDouble() > 0, queues.body());
+            assertEquals(1, queue.get("totals").get("completed").asLong(), queues.body());
+            assertEquals(0, queue.get("totals").get("submitted").asLong(), "redriving is no submission");
+            assertEquals(0, queue.get("totals").get("failed").asLong(), queues.body());
+            double processing = queue.get("totals").get("processing_seconds").asDouble();
+            assertTrue(processing >= 1.5 && processing < 10, queues.body());
+            assertEquals(processing, queue.get("processing_seconds").get("mean").asDouble(), 0.01, queues.body());
+            assertTrue(queue.get("processing_seconds").get("max").asDouble() >= 1.5, queues.body());
+            TestHttp.Reply endpoints = http.send(http.get("/api/v1/endpoints"));
+            assertEquals(200, endpoints.status(), endpoints.body());
+            assertEquals(0, endpoints.json().get("endpoints").size(), "no proxy.endpoints configured");
 
             String metrics = http.send(http.get("/metrics")).body();
             assertTrue(metrics.contains("route=\"/api/v1/dead-letters/{id}/redrive\""), "route templates");
@@ -131,12 +141,13 @@ class AdminApiIT {
                     http.post("/api/v1/dead-letters/1/redrive", ""), http.get("/api/v1/dead-letters/1").DELETE(),
                     http.post("/api/v1/dead-letters/redrive", "{}"), http.post("/api/v1/dead-letters/purge", "{}"),
                     http.get("/api/v1/redrive-jobs"), http.get("/api/v1/redrive-jobs/1"),
-                    http.get("/api/v1/redrive-jobs/1").DELETE())) {
+                    http.get("/api/v1/redrive-jobs/1").DELETE(), http.get("/api/v1/endpoints"))) {
                 assertProblem(http.send(request.copy()), 401, null);
                 assertProblem(http.send(request.copy().header("X-API-Key", "submit-key")), 403, null);
                 assertProblem(http.send(request.copy().header("Authorization", "Bearer wrong")), 403, null);
             }
             assertEquals(200, http.send(http.get("/api/v1/queues").header("X-API-Key", "admin-key")).status());
+            assertEquals(200, http.send(http.get("/console")).status(), "the console's page itself needs no key");
             assertEquals(200, http.send(http.get("/api/v1/dead-letters")
                     .header("Authorization", "Bearer admin-key")).status());
             assertProblem(http.send(http.post("/api/v1/dead-letters/1/redrive", "").header("X-API-Key",
@@ -151,7 +162,7 @@ class AdminApiIT {
     }
 
     @Test
-    void withoutAdminKeysTheAdminApiIsAbsentUnlessEnabled() throws Exception {
+    void withoutAdminKeysTheAdminApiAndConsoleAreAbsentUnlessEnabled() throws Exception {
         try (Server plain = ServerIT.start(home, Command.ALL, "server.auth.api_keys=[\"submit-key\"]")) {
             TestHttp http = new TestHttp(plain.address().getPort());
             assertProblem(http.send(http.get("/api/v1/queues")), 404, null);
@@ -159,6 +170,9 @@ class AdminApiIT {
             assertProblem(http.send(http.post("/api/v1/dead-letters/1/redrive", "")), 404, null);
             assertProblem(http.send(http.post("/api/v1/dead-letters/redrive", "{}")), 404, null);
             assertProblem(http.send(http.get("/api/v1/redrive-jobs")), 404, null);
+            assertProblem(http.send(http.get("/api/v1/endpoints")), 404, null);
+            assertProblem(http.send(http.get("/console")), 404, null);
+            assertProblem(http.send(http.get("/console/assets/console.js")), 404, null);
         }
     }
 

@@ -156,6 +156,8 @@ class OpenApiDocumentIT {
 
         assertFits(http.send(withKey(http.get("/api/v1/queues"), ADMIN_KEY)), "/api/v1/queues", "get",
                 "application/json");
+        assertFits(http.send(withKey(http.get("/api/v1/endpoints"), ADMIN_KEY)), "/api/v1/endpoints", "get",
+                "application/json");
         assertFits(http.send(withKey(http.get("/api/v1/dead-letters?limit=5"), ADMIN_KEY)), "/api/v1/dead-letters",
                 "get", "application/json");
         assertFits(http.send(withKey(http.get("/api/v1/dead-letters"), SUBMIT_KEY)), "/api/v1/dead-letters", "get",

@@ -63,6 +63,14 @@ public final class QueueAdmin {
                 deadLetters, throughput.rates());
     }
 
+    /** What this process has done: cumulative totals, and processing times of the recent window. */
+    public record Activity(Throughput.Totals totals, Throughput.Processing processing) {
+    }
+
+    public Activity activity() {
+        return new Activity(throughput.cumulative(), throughput.processing());
+    }
+
     public DeadLetterPage deadLetters(DeadLetterFilter filter, int limit, String cursor) {
         return browser().list(filter, limit, cursor);
     }

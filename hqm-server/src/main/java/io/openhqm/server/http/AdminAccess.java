@@ -7,10 +7,14 @@ import java.util.Map;
 /**
  * Who may use the admin API: with {@code server.auth.admin_keys} set, only a caller presenting one of them (401
  * without a key, 403 with any other, a submit key included); without admin keys, anyone when
- * {@code server.admin.enabled = true}, else nobody (the admin routes are not even added, so they answer 404).
+ * {@code server.admin.enabled = true}, else nobody (the admin routes are not even added, so they answer 404). The
+ * console ({@code /console}) follows the same rule, except that its page and assets load without a key.
  */
 final class AdminAccess {
     enum Mode { KEYS, OPEN, OFF }
+
+    private static final String ON = "admin API (/api/v1/dead-letters, /api/v1/queues, /api/v1/endpoints) and console"
+            + " (/console)";
 
     private final ApiKeys adminKeys;
     private final Mode mode;
@@ -27,12 +31,11 @@ final class AdminAccess {
     /** One line for the startup log. */
     String describe() {
         return switch (mode) {
-            case KEYS -> "admin API (/api/v1/dead-letters, /api/v1/queues) on, for the " + adminKeys.size()
-                    + " key(s) of server.auth.admin_keys";
-            case OPEN -> "admin API (/api/v1/dead-letters, /api/v1/queues) on WITHOUT a key (server.admin.enabled = "
-                    + "true and no server.auth.admin_keys): anyone who reaches this port can redrive and delete";
-            case OFF -> "admin API off (answers 404): set server.auth.admin_keys, or server.admin.enabled = true "
-                    + "on a trusted network";
+            case KEYS -> ON + " on, for the " + adminKeys.size() + " key(s) of server.auth.admin_keys";
+            case OPEN -> ON + " on WITHOUT a key (server.admin.enabled = true and no server.auth.admin_keys): anyone "
+                    + "who reaches this port can redrive and delete";
+            case OFF -> "admin API and console off (answer 404): set server.auth.admin_keys, or "
+                    + "server.admin.enabled = true on a trusted network";
         };
     }
 

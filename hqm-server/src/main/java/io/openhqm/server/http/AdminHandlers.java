@@ -10,6 +10,7 @@ import io.openhqm.api.queue.DeadLetterEntry;
 import io.openhqm.api.queue.DeadLetterFilter;
 import io.openhqm.api.queue.DeadLetterPage;
 import io.openhqm.api.result.RequestRecord;
+import io.openhqm.server.admin.EndpointStates;
 import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.admin.RedriveJob;
 import io.openhqm.server.admin.RedriveJobs;
@@ -38,8 +39,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API (JSON): the dead letters (list by page and filter, one, redrive, delete, purge by filter), bulk
- * redrive jobs (start, follow, cancel) and the queue at a glance. Each request is checked by {@link AdminAccess} and
- * then runs on a blocking thread, since the {@link QueueAdmin} waits for the backend.
+ * redrive jobs (start, follow, cancel), the queue at a glance and the egress endpoints with their circuit breakers.
+ * Each request is checked by {@link AdminAccess} and then runs on a blocking thread, since the {@link QueueAdmin}
+ * waits for the backend.
  */
 final class AdminHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandlers.class);
@@ -57,12 +59,15 @@ final class AdminHandlers {
 
     private final QueueAdmin admin;
     private final RedriveJobs redrives;
+    private final EndpointStates endpoints;
     private final AdminAccess access;
     private final ExecutorService blocking;
 
-    AdminHandlers(QueueAdmin admin, RedriveJobs redrives, AdminAccess access, ExecutorService blocking) {
+    AdminHandlers(QueueAdmin admin, RedriveJobs redrives, EndpointStates endpoints, AdminAccess access,
+                  ExecutorService blocking) {
         this.admin = admin;
         this.redrives = redrives;
+        this.endpoints = endpoints;
         this.access = access;
         this.blocking = blocking;
     }
@@ -245,7 +250,35 @@ final class AdminHandlers {
             perSecond.put("failed", rates.failed());
             perSecond.put("window_seconds", rates.seconds());
             view.put("rates_per_second", perSecond);
+            putActivity(view, admin.activity());
             Json.send(exchange, 200, Map.of("queues", List.of(view)));
+        });
+    }
+
+    private static void putActivity(Map<String, Object> view, QueueAdmin.Activity activity) {
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("submitted", activity.totals().submitted());
+        totals.put("completed", activity.totals().completed());
+        totals.put("failed", activity.totals().failed());
+        totals.put("processing_seconds", activity.totals().processingSeconds());
+        view.put("totals", totals);
+        Map<String, Object> processing = new LinkedHashMap<>();
+        processing.put("mean", activity.processing().mean());
+        processing.put("max", activity.processing().max());
+        processing.put("window_seconds", activity.processing().seconds());
+        view.put("processing_seconds", processing);
+    }
+
+    HttpHandler endpoints() {
+        return guarded(exchange -> {
+            List<Map<String, Object>> views = endpoints.list().stream().map(endpoint -> {
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("name", endpoint.name());
+                view.put("url", endpoint.url());
+                view.put("circuit_breaker", endpoint.circuitBreaker());
+                return view;
+            }).toList();
+            Json.send(exchange, 200, Map.of("endpoints", views));
         });
     }
 

@@ -2,6 +2,7 @@ package io.openhqm.server.http;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openhqm.api.Health;
+import io.openhqm.server.admin.EndpointStates;
 import io.openhqm.server.admin.QueueAdmin;
 import io.openhqm.server.admin.RedriveJobs;
 import io.openhqm.server.config.ServerConfig;
@@ -101,7 +102,7 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer listener(ServerConfig.Server config, Submissions submissions,
                                       ServerConfig.Proxy proxy, Map<String, Supplier<Health>> components,
                                       String version, Supplier<String> metrics, MeterRegistry meters, Clock clock,
-                                      QueueAdmin admin, RedriveJobs redrives) {
+                                      QueueAdmin admin, RedriveJobs redrives, EndpointStates endpoints) {
         HttpServer server = new HttpServer(config.host(), config.port(), config.maxBodyBytes(),
                 new Timeouts(config.idleTimeout(), config.requestParseTimeout(), config.noRequestTimeout()), meters);
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
@@ -117,18 +118,20 @@ public final class HttpServer implements AutoCloseable {
                     apiKeys, flow, config.proxyWait(), config.maxWait());
             server.routes.otherPaths(transparent.handler());
         }
-        server.addAdminRoutes(admin, redrives, new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
+        server.addAdminRoutes(admin, redrives, endpoints,
+                new AdminAccess(config.auth().adminKeys(), config.adminEnabled()));
         server.routes.add("GET", OpenApiDocument.PATH, new OpenApiDocument(version).handler());
         server.addManagementRoutes(components, version, metrics, clock);
         return server;
     }
 
-    private void addAdminRoutes(QueueAdmin admin, RedriveJobs redrives, AdminAccess access) {
+    /** The admin API and its web console, only when the admin API is on (else they answer 404). */
+    private void addAdminRoutes(QueueAdmin admin, RedriveJobs redrives, EndpointStates endpoints, AdminAccess access) {
         LOG.info(access.describe());
         if (access.mode() == AdminAccess.Mode.OFF) {
             return;
         }
-        AdminHandlers handlers = new AdminHandlers(admin, redrives, access, blocking);
+        AdminHandlers handlers = new AdminHandlers(admin, redrives, endpoints, access, blocking);
         routes.add("GET", "/api/v1/dead-letters", handlers.list())
                 .add("GET", "/api/v1/dead-letters/{id}", handlers.get())
                 .add("DELETE", "/api/v1/dead-letters/{id}", handlers.delete())
@@ -138,7 +141,11 @@ public final class HttpServer implements AutoCloseable {
                 .add("GET", "/api/v1/redrive-jobs", handlers.redriveJobs())
                 .add("GET", "/api/v1/redrive-jobs/{job_id}", handlers.redriveJob())
                 .add("DELETE", "/api/v1/redrive-jobs/{job_id}", handlers.cancelRedriveJob())
-                .add("GET", "/api/v1/queues", handlers.queues());
+                .add("GET", "/api/v1/queues", handlers.queues())
+                .add("GET", "/api/v1/endpoints", handlers.endpoints());
+        ConsoleHandlers console = new ConsoleHandlers();
+        routes.add("GET", ConsoleHandlers.PATH, console.page())
+                .add("GET", ConsoleHandlers.ASSETS, console.assets());
     }
 
     /** Health and metrics only, on {@code management.host:management.port}. */
