@@ -242,25 +242,28 @@ final class RedisQueue implements Queue {
      */
     CompletableFuture<Boolean> complete(String stream, String entryId, String consumer, RedisResultStore results,
                                         RequestRecord outcome) {
-        return completions.call(new Completion(stream, entryId, consumer, results, outcome));
+        String id = outcome.correlationId();
+        return completions.call(new Completion(stream, entryId, consumer, results.keys().result(id),
+                RecordFormat.encode(outcome), results.ttlMs(), results.keys().done(id)));
     }
 
-    record Completion(String stream, String entryId, String consumer, RedisResultStore results,
-                              RequestRecord outcome) {
+    /** One delivery to finish: its entry, and its record's key, encoding, TTL and waiters' channel. */
+    record Completion(String stream, String entryId, String consumer, String recordKey, byte[] record, long ttlMs,
+                      String channel) {
     }
 
+    /** Sends a batch of completions as one script; the callers encoded the records, so this only packs them. */
     CompletableFuture<List<Boolean>> complete(List<Completion> batch) {
         String[] keys = new String[2 * batch.size()];
         byte[][] args = new byte[1 + 5 * batch.size()][];
         args[0] = utf8(this.keys.group());
         for (int i = 0; i < batch.size(); i++) {
             Completion c = batch.get(i);
-            String id = c.outcome().correlationId();
-            keys[2 * i] = c.results().keys().result(id);
+            keys[2 * i] = c.recordKey();
             keys[2 * i + 1] = c.stream();
-            args[1 + 5 * i] = RecordFormat.encode(c.outcome());
-            args[2 + 5 * i] = utf8(Long.toString(c.results().ttlMs()));
-            args[3 + 5 * i] = utf8(c.results().keys().done(id));
+            args[1 + 5 * i] = c.record();
+            args[2 + 5 * i] = utf8(Long.toString(c.ttlMs()));
+            args[3 + 5 * i] = utf8(c.channel());
             args[4 + 5 * i] = utf8(c.consumer());
             args[5 + 5 * i] = utf8(c.entryId());
         }

@@ -34,7 +34,7 @@ final class RedisResultStore implements ResultStore {
     private final long ttlMs;
     private final ResultWaiters waiters;
     private final NaturalBatcher<String, byte[]> reads;
-    private final NaturalBatcher<RequestRecord, Boolean> writes;
+    private final NaturalBatcher<Put, Boolean> writes;
 
     RedisResultStore(RedisBackend backend, Duration ttl) {
         this.backend = backend;
@@ -86,26 +86,33 @@ final class RedisResultStore implements ResultStore {
      */
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
+        Put put = new Put(keys.result(record.correlationId()), RecordFormat.encode(record),
+                record.status().isTerminal() ? keys.done(record.correlationId()) : "");
         CompletableFuture<Boolean> stored = record.status() == Status.PENDING
-                ? write(List.of(record)).thenApply(List::getFirst) : writes.call(record);
+                ? write(List.of(put)).thenApply(List::getFirst) : writes.call(put);
         return stored.<Void>thenApply(s -> null).exceptionally(e -> {
             throw backend.failure("storing the status of " + record.correlationId(), e);
         });
     }
 
+    /** One record to store: its key, its encoding, and its waiters' channel ({@code ""} unless it is terminal). */
+    record Put(String key, byte[] record, String channel) {
+    }
+
     /**
      * Stores each record with the TTL unless the stored record of its id is terminal, and publishes each terminal
-     * record it stored to its waiters, in one script. Completes with whether each was stored.
+     * record it stored to its waiters, in one script. Completes with whether each was stored. The records are encoded
+     * by the callers, so the connection's I/O thread that sends the next batch only packs them.
      */
-    CompletableFuture<List<Boolean>> write(List<RequestRecord> records) {
-        String[] resultKeys = new String[records.size()];
-        byte[][] args = new byte[1 + 2 * records.size()][];
+    CompletableFuture<List<Boolean>> write(List<Put> puts) {
+        String[] resultKeys = new String[puts.size()];
+        byte[][] args = new byte[1 + 2 * puts.size()][];
         args[0] = RedisQueue.utf8(Long.toString(ttlMs));
-        for (int i = 0; i < records.size(); i++) {
-            RequestRecord record = records.get(i);
-            resultKeys[i] = keys.result(record.correlationId());
-            args[1 + 2 * i] = RecordFormat.encode(record);
-            args[2 + 2 * i] = RedisQueue.utf8(record.status().isTerminal() ? keys.done(record.correlationId()) : "");
+        for (int i = 0; i < puts.size(); i++) {
+            Put put = puts.get(i);
+            resultKeys[i] = put.key();
+            args[1 + 2 * i] = put.record();
+            args[2 + 2 * i] = RedisQueue.utf8(put.channel());
         }
         return Script.PUT_RECORD.<List<Long>>run(redis, ScriptOutputType.MULTI, resultKeys, args)
                 .thenApply(stored -> stored.stream().map(n -> n == 1L).toList());

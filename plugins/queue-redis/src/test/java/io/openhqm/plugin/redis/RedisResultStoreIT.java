@@ -214,7 +214,10 @@ class RedisResultStoreIT {
         List<RequestRecord> batch = List.of(RequestRecord.pending("b1", T0, null).processing(1, T0),
                 RequestRecord.pending("b2", T0, null).processing(2, T0),
                 RequestRecord.pending("b3", T0, null).processing(1, T0).finished(Status.FAILED, null, "x", 1, T0));
-        assertEquals(List.of(true, false, true), store.write(batch).get(5, TimeUnit.SECONDS),
+        List<RedisResultStore.Put> puts = batch.stream().map(r -> new RedisResultStore.Put("openhqm:result:"
+                + r.correlationId(), RecordFormat.encode(r), r.status().isTerminal() ? "openhqm:done:"
+                + r.correlationId() : "")).toList();
+        assertEquals(List.of(true, false, true), store.write(puts).get(5, TimeUnit.SECONDS),
                 "one script, one answer per record: b2 is final");
         assertEquals(Optional.of(finished), store.get("b2").toCompletableFuture().join());
 
