@@ -2,8 +2,10 @@
 # Redis Streams benchmark, all figures from one run on this machine:
 #   (a) ceiling: redis-benchmark XADD of 1 KiB entries, 64 connections, no pipelining
 #   (b) POST /api/v1/submit -> durably queued (listener only: SET PENDING record + XADD), wrk, 64 connections
-#   (c) processed messages/s: one worker process, worker.count=16, sample processor, draining the backlog of (b)
-# Usage: bench/redis.sh [seconds=15] [connections=64]
+#   (c) processed messages/s: one worker process, worker.count=16, sample processor, draining the backlog of (b),
+#       counted after a warm-up of WARM seconds (default 8: the JIT compiles for several seconds), with the CPU time
+#       per message of the worker JVM and of redis-server over the same interval
+# Usage: bench/redis.sh [seconds=15] [connections=64]     (DIST=<an unpacked distribution> to bench another build)
 #        JFR=/tmp/listener.jfr bench/redis.sh   also records a JFR profile of the listener during (b)
 # Needs: redis-server, redis-benchmark (apt-get install redis-server redis-tools), wrk (apt-get install wrk),
 #        a built distribution (mvn -q -B package -DskipTests). Starts its own redis-server on a free port.
@@ -11,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-15}
 CONNECTIONS=${2:-64}
-DIST=$(ls -d distribution/target/hqm-server-*/ | head -1)
+DIST=${DIST:-$(ls -d distribution/target/hqm-server-*/ | head -1)}
 for tool in wrk redis-server redis-benchmark redis-cli; do
   command -v $tool >/dev/null || { echo "bench: needs $tool (apt-get install wrk redis-server redis-tools)" >&2; exit 1; }
 done
@@ -81,11 +83,15 @@ queued=$(R xlen openhqm-requests)
 
 echo "== (c) processed messages/s: one worker process, worker.count=16, draining the $queued queued messages"
 start worker $MGMT --set worker.count=16
+sleep "${WARM:-8}"
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system time, in clock ticks
+RPID=$(R info server | awk -F: '/^process_id/ { print $2 + 0 }')
 c0=$(metric $MGMT 'openhqm_worker_processing_duration_seconds_count{status="completed"}'); c0=${c0:-0}
-t0=$(date +%s.%N)
+j0=$(cpu "$PID"); r0=$(cpu "$RPID"); t0=$(date +%s.%N)
 sleep "$SECONDS_PER_RUN"
 c1=$(metric $MGMT 'openhqm_worker_processing_duration_seconds_count{status="completed"}'); c1=${c1:-0}
-t1=$(date +%s.%N)
+j1=$(cpu "$PID"); r1=$(cpu "$RPID"); t1=$(date +%s.%N)
+left=$(R xlen openhqm-requests)
 stop
 
 a=$(tr '\r' '\n' < "$WORK/a.txt" | awk '/XADD/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) { print $i; exit } }')
@@ -95,5 +101,5 @@ echo
 echo "results (one run, $(nproc) cores, ${CONNECTIONS} connections, 1 KiB bodies, $(redis-server --version | awk '{print $3}')):"
 printf '  (a) redis-benchmark XADD           %10.0f ops/s\n' "$a"
 printf '  (b) submit -> durably queued       %10.0f req/s  p50 %s  p99 %s  = %.2f x (a)\n' "$b" "$(pct "$WORK/b.txt" 50%)" "$(pct "$WORK/b.txt" 99%)" "$(awk -v b="$b" -v a="$a" 'BEGIN{print b/a}')"
-printf '  (c) processed, worker.count=16     %10.0f msg/s\n' "$c"
+printf '  (c) processed, worker.count=16     %10.0f msg/s  = %.2f x (a); CPU per message: worker JVM %.0f us, Redis %.0f us; %s left queued\n' "$c" "$(awk -v c="$c" -v a="$a" 'BEGIN{print c/a}')" "$(awk -v d=$((j1 - j0)) -v n="$c" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN{print d / hz * 1e6 / (n * (t1 - t0))}')" "$(awk -v d=$((r1 - r0)) -v n="$c" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN{print d / hz * 1e6 / (n * (t1 - t0))}')" "$left"
 grep -h "Non-2xx\|Socket errors" "$WORK"/b.txt || true

@@ -37,7 +37,8 @@ public interface Plugin {
      * optional capability {@code Queue.deadLetterBrowser()} ({@code DeadLetterBrowser}), {@code Queue.deadLetters} and
      * {@code deadLetterCount} deprecated for removal and given defaults that read through it; for the admin API,
      * {@code DeadLetterBrowser.list} (with {@code DeadLetterFilter} and {@code DeadLetterPage}), {@code get} (by the id
-     * of a {@code DeadLetterEntry}), {@code redrive} and {@code delete}, and {@code ResultStore.reopen}.
+     * of a {@code DeadLetterEntry}), {@code redrive}, {@code delete}, {@code purge} and {@code trim},
+     * {@code Queue.stats} ({@code QueueStats}) and {@code ResultStore.reopen}; {@code Delivery.firstDelivery}.
      */
     String SPI_VERSION = "1.1";
 

@@ -37,6 +37,8 @@ public final class InMemoryQueue implements Queue {
     private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
     private final BlockingQueue<TestDelivery> waiting = new LinkedBlockingQueue<>();
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    /** Whether deliveries say when they are their message's first ({@link Delivery#firstDelivery()}). */
+    public volatile boolean tellsFirstDeliveries;
 
     /** Adds a message with an optional ordering key, as a producer would. */
     public void add(String id, String body, String orderingKey) {
@@ -83,6 +85,11 @@ public final class InMemoryQueue implements Queue {
         @Override
         public String orderingKey() {
             return orderingKey;
+        }
+
+        @Override
+        public boolean firstDelivery() {
+            return tellsFirstDeliveries && attempt == 1;
         }
 
         @Override

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims). While
@@ -20,6 +21,7 @@ public final class InMemoryResultStore implements ResultStore {
     public final Map<String, RequestRecord> records = new ConcurrentHashMap<>();
     public final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
     public volatile RuntimeException failure;
+    public final AtomicInteger reads = new AtomicInteger();
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
@@ -43,6 +45,7 @@ public final class InMemoryResultStore implements ResultStore {
 
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
+        reads.incrementAndGet();
         RuntimeException failing = failure;
         if (failing != null) {
             return CompletableFuture.failedFuture(failing);

@@ -38,6 +38,18 @@ public interface Delivery {
     List<AttemptFailure> history();
 
     /**
+     * Whether this is the message's first delivery: no worker was handed it before (it was not redelivered,
+     * reclaimed, handed back, deferred or retried). The engine then takes it that no outcome is stored for it and
+     * that its processing time starts now, and does not read its record before the attempt: one round trip less per
+     * message. A queue that cannot tell returns {@code false} (the default), which is always correct. A message whose
+     * correlation id already has a finished record (only an external producer can queue one: the listener refuses
+     * ids in use) is then processed, and its outcome is not stored, since a finished record is final. (SPI 1.1)
+     */
+    default boolean firstDelivery() {
+        return false;
+    }
+
+    /**
      * The key whose messages must be processed one at a time, in the order polled, or {@code null} (the default)
      * when this message may run alongside any other. A queue with ordering (e.g. Kafka's {@code ordering = key}
      * or {@code partition}) returns the message's partition key or its partition here; the engine then starts a

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Processes one delivery: skips it if its result is already stored, marks it PROCESSING, runs the attempt
- * within what is left of the message's timeout (which bounds its whole processing, from the first attempt and
- * across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
+ * Processes one delivery: skips it if its result is already stored (read unless it is the message's first
+ * delivery), marks it PROCESSING, runs the attempt within what is left of the message's timeout (which bounds its
+ * whole processing, from the first attempt and across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
  * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
  */
 public final class DeliveryPipeline {
@@ -140,7 +140,8 @@ public final class DeliveryPipeline {
      */
     private Started start(Delivery delivery) throws InterruptedException {
         Message message = delivery.message();
-        Optional<RequestRecord> existing = await(read(message.correlationId()));
+        Optional<RequestRecord> existing = delivery.firstDelivery() ? Optional.empty()
+                : await(read(message.correlationId()));
         if (existing.isPresent() && existing.get().status().isTerminal()) {
             settleFinished(delivery, existing.get());
             return null;

@@ -79,6 +79,23 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aFirstDeliveryIsProcessedWithoutReadingItsRecordAndARedeliveryReadsIt() throws Exception {
+        queue.tellsFirstDeliveries = true;
+        queue.add("a", "{}", null);
+        queue.add("a", "{}", null); // delivered again, as after a crash between its outcome and its ack
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> Outcome.completed(Reply.json("{}")));
+
+        pipeline.process(next());
+        assertEquals(0, results.reads.get(), "a first delivery has no record to read");
+        assertEquals(Status.COMPLETED, results.records.get("a").status());
+        pipeline.process(next());
+
+        assertEquals(1, results.reads.get());
+        assertEquals(1, calls.get(), "the redelivery found the outcome and was not processed again");
+        assertEquals(List.of("ack a", "ack a"), queue.settled);
+    }
+
+    @Test
     void exceptionsAreClassifiedAndRetriesEndInTheDeadLetters() throws Exception {
         queue.add("transient", "{}", null);
         queue.add("bug", "{}", null);

@@ -48,8 +48,12 @@ final class EntryFormat {
     private EntryFormat() {
     }
 
-    /** A message read from an entry, with its attempt number and earlier failures. */
-    record Decoded(Message message, int attempt, List<AttemptFailure> history) {
+    /**
+     * A message read from an entry, with its attempt number and earlier failures; {@code handedBack} if a worker
+     * wrote the entry (a retry, a deferral or a dead letter: its {@code attempt} field is set), so the message was
+     * delivered before.
+     */
+    record Decoded(Message message, int attempt, List<AttemptFailure> history, boolean handedBack) {
     }
 
     /** An entry that is not a message (no {@code body}, no readable {@code payload}). */
@@ -59,7 +63,15 @@ final class EntryFormat {
         }
     }
 
-    /** The fields of an entry for {@code message}; {@code attempt} is the number of its next delivery. */
+    /** The fields of a new entry for {@code message}. */
+    static Map<String, byte[]> encode(Message message) {
+        return encode(message, 0, List.of());
+    }
+
+    /**
+     * The fields of an entry for {@code message} handed back by a worker: {@code attempt} is the number of its next
+     * delivery (written even when 1: it marks the entry as handed back).
+     */
     static Map<String, byte[]> encode(Message message, int attempt, List<AttemptFailure> history) {
         Map<String, byte[]> fields = new LinkedHashMap<>(16);
         fields.put(BODY, message.body());
@@ -88,7 +100,7 @@ final class EntryFormat {
         if (!m.attributes().isEmpty()) {
             fields.put("attributes", JsonText.rawObject(m.attributes()));
         }
-        if (attempt > 1) {
+        if (attempt > 0) {
             fields.put("attempt", utf8(Integer.toString(attempt)));
         }
         if (!history.isEmpty()) {
@@ -129,7 +141,8 @@ final class EntryFormat {
                     contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType, headers,
                     metadata);
             return new Decoded(message, attempt == null ? 1 : Math.max(1, Integer.parseInt(attempt.trim())),
-                    f.containsKey("history") ? history(JSON.readTree(f.get("history"))) : List.of());
+                    f.containsKey("history") ? history(JSON.readTree(f.get("history"))) : List.of(),
+                    attempt != null || f.containsKey("history"));
         } catch (IOException | RuntimeException e) {
             throw new Undecodable("a metadata field is malformed: " + e.getMessage());
         }
@@ -146,7 +159,7 @@ final class EntryFormat {
         if (root == null || !root.isObject()) {
             // Not a message object: take the field as the body, with defaults.
             return new Decoded(new Message(entryId, raw, DEFAULT_CONTENT_TYPE, Map.of(),
-                    MessageMetadata.defaults(entryTime(entryId))), 1, List.of());
+                    MessageMetadata.defaults(entryTime(entryId))), 1, List.of(), false);
         }
         try {
             String id = textOf(root.get("correlation_id"));
@@ -169,7 +182,7 @@ final class EntryFormat {
                     null, null, priority == null ? 0 : clampPriority(priority), timeout, submitted, null, null, null,
                     attributes);
             return new Decoded(new Message(id == null || id.isBlank() ? entryId : id, body, DEFAULT_CONTENT_TYPE,
-                    headers, metadata), 1, List.of());
+                    headers, metadata), 1, List.of(), false);
         } catch (IOException | RuntimeException e) {
             throw new Undecodable("the \"payload\" field is not a readable OpenHQM message: " + e.getMessage());
         }

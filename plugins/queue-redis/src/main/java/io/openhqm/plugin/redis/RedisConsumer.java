@@ -163,7 +163,7 @@ final class RedisConsumer implements QueueConsumer {
         List<StreamMessage<String, byte[]>> entries = await(reader.async().xreadgroup(groupConsumer, args, offsets)
                 .toCompletableFuture(), blockMs);
         for (StreamMessage<String, byte[]> entry : entries) {
-            deliver(byName.get(entry.getStream()), entry.getId(), 1, entry.getBody(), out);
+            deliver(byName.get(entry.getStream()), entry.getId(), 0, entry.getBody(), out);
         }
     }
 
@@ -250,7 +250,10 @@ final class RedisConsumer implements QueueConsumer {
         nextReclaim = scanComplete || taken == 0 ? now + reclaimIntervalNanos : now;
     }
 
-    /** Turns an entry into a delivery, or dead-letters it when it cannot or must not be delivered again. */
+    /**
+     * Turns an entry into a delivery, or dead-letters it when it cannot or must not be delivered again.
+     * {@code deliveries} is the entry's delivery count, or 0 for an entry read as new.
+     */
     private void deliver(ConsumedStream stream, String id, long deliveries, Map<String, byte[]> fields,
                          List<Delivery> out) {
         EntryFormat.Decoded decoded;
@@ -273,7 +276,8 @@ final class RedisConsumer implements QueueConsumer {
             }
         }
         stream.inFlight.add(id);
-        out.add(new RedisDelivery(this, stream, id, decoded.message(), attempt, history));
+        boolean first = deliveries == 0 && !decoded.handedBack();
+        out.add(new RedisDelivery(this, stream, id, decoded.message(), attempt, history, first));
     }
 
     RedisQueue queue() {

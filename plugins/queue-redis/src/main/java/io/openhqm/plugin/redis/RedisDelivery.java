@@ -32,16 +32,18 @@ final class RedisDelivery implements Delivery {
     private final Message message;
     private final int attempt;
     private final List<AttemptFailure> history;
+    private final boolean first;
     private final SettleOnce settleOnce = new SettleOnce();
 
     RedisDelivery(RedisConsumer consumer, ConsumedStream stream, String entryId, Message message, int attempt,
-                  List<AttemptFailure> history) {
+                  List<AttemptFailure> history, boolean first) {
         this.consumer = consumer;
         this.stream = stream;
         this.entryId = entryId;
         this.message = message;
         this.attempt = attempt;
         this.history = List.copyOf(history);
+        this.first = first;
     }
 
     @Override
@@ -57,6 +59,12 @@ final class RedisDelivery implements Delivery {
     @Override
     public List<AttemptFailure> history() {
         return history;
+    }
+
+    /** Read as a new entry of the stream, and not one a worker handed back. */
+    @Override
+    public boolean firstDelivery() {
+        return first;
     }
 
     String entryId() {

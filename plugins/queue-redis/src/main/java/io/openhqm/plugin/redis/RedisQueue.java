@@ -17,6 +17,7 @@ import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.queue.QueueSettings;
 import io.openhqm.api.queue.QueueStats;
 import io.openhqm.api.result.RequestRecord;
+import io.openhqm.toolkit.NaturalBatcher;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,6 +71,8 @@ final class RedisQueue implements Queue {
     private final XAddArgs publishArgs;
     private final RedisDeadLetterBrowser deadLetters;
     private final Set<RedisConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final NaturalBatcher<Completion, Boolean> completions =
+            new NaturalBatcher<>(RedisResultStore.BATCH, this::complete);
     private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hqm-redis-lease").daemon(true).factory());
 
@@ -120,7 +123,7 @@ final class RedisQueue implements Queue {
 
     @Override
     public CompletionStage<Void> publish(Message message) {
-        Map<String, byte[]> fields = EntryFormat.encode(message, 1, List.of());
+        Map<String, byte[]> fields = EntryFormat.encode(message);
         CompletionStage<String> added = publishArgs == null ? redis.xadd(keys.stream(), fields)
                 : redis.xadd(keys.stream(), publishArgs, fields);
         return added.handle((id, e) -> {
@@ -260,16 +263,38 @@ final class RedisQueue implements Queue {
     }
 
     /**
-     * Stores {@code outcome} in {@code results} and settles the entry as done, in one script: false if the consumer
-     * no longer holds the entry (the record is stored all the same).
+     * Stores {@code outcome} in {@code results} and settles the entry as done, in one script shared with the
+     * completions made meanwhile: false if the consumer no longer holds the entry (the record is stored all the same).
      */
     CompletableFuture<Boolean> complete(String stream, String entryId, String consumer, RedisResultStore results,
                                         RequestRecord outcome) {
         String id = outcome.correlationId();
-        return Script.COMPLETE.<Long>run(redis, ScriptOutputType.INTEGER,
-                new String[] {results.keys().result(id), stream}, RecordFormat.encode(outcome),
-                utf8(Long.toString(results.ttlMs())), utf8(results.keys().done(id)), utf8(keys.group()),
-                utf8(consumer), utf8(entryId)).thenApply(n -> n == 1L);
+        return completions.call(new Completion(stream, entryId, consumer, results.keys().result(id),
+                RecordFormat.encode(outcome), results.ttlMs(), results.keys().done(id)));
+    }
+
+    /** One delivery to finish: its entry, and its record's key, encoding, TTL and waiters' channel. */
+    record Completion(String stream, String entryId, String consumer, String recordKey, byte[] record, long ttlMs,
+                      String channel) {
+    }
+
+    /** Sends a batch of completions as one script; the callers encoded the records, so this only packs them. */
+    CompletableFuture<List<Boolean>> complete(List<Completion> batch) {
+        String[] keys = new String[2 * batch.size()];
+        byte[][] args = new byte[1 + 5 * batch.size()][];
+        args[0] = utf8(this.keys.group());
+        for (int i = 0; i < batch.size(); i++) {
+            Completion c = batch.get(i);
+            keys[2 * i] = c.recordKey();
+            keys[2 * i + 1] = c.stream();
+            args[1 + 5 * i] = c.record();
+            args[2 + 5 * i] = utf8(Long.toString(c.ttlMs()));
+            args[3 + 5 * i] = utf8(c.channel());
+            args[4 + 5 * i] = utf8(c.consumer());
+            args[5 + 5 * i] = utf8(c.entryId());
+        }
+        return Script.COMPLETE.<List<Long>>run(redis, ScriptOutputType.MULTI, keys, args)
+                .thenApply(done -> done.stream().map(n -> n == 1L).toList());
     }
 
     static byte[] utf8(String s) {

@@ -7,7 +7,10 @@ import io.openhqm.api.Health;
 import io.openhqm.api.result.IdempotencyClaim;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
+import io.openhqm.api.result.Status;
+import io.openhqm.toolkit.NaturalBatcher;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,11 +26,15 @@ import java.util.concurrent.CompletionStage;
  * <p>Thread-safe; every command goes through the process's shared connection and pipelines.
  */
 final class RedisResultStore implements ResultStore {
+    /** The most reads, or puts, sent in one command: calls made while one is in flight go out together. */
+    static final int BATCH = 64;
     private final RedisBackend backend;
     private final RedisAsyncCommands<String, byte[]> redis;
     private final Keys keys;
     private final long ttlMs;
     private final ResultWaiters waiters;
+    private final NaturalBatcher<String, byte[]> reads;
+    private final NaturalBatcher<Put, Boolean> writes;
 
     RedisResultStore(RedisBackend backend, Duration ttl) {
         this.backend = backend;
@@ -35,6 +42,10 @@ final class RedisResultStore implements ResultStore {
         this.keys = new Keys(backend.config().keyPrefix());
         this.ttlMs = Math.max(1, ttl.toMillis());
         this.waiters = new ResultWaiters(backend, keys, this::get);
+        this.reads = new NaturalBatcher<>(BATCH, ids -> redis.mget(ids.stream().map(keys::result)
+                .toArray(String[]::new)).toCompletableFuture()
+                .thenApply(values -> values.stream().map(v -> v.getValueOrElse(null)).toList()));
+        this.writes = new NaturalBatcher<>(BATCH, this::write);
     }
 
     /** Whether this store's records live on {@code queue}'s connection, so one script can write both. */
@@ -69,23 +80,42 @@ final class RedisResultStore implements ResultStore {
         }
     }
 
+    /**
+     * A PENDING record (the listener's, followed by the message's publish) is sent at once, so it reaches Redis
+     * before the publish; other puts are batched with those made meanwhile.
+     */
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
-        return write(redis, keys, record, ttlMs).<Void>thenApply(stored -> null).exceptionally(e -> {
+        Put put = new Put(keys.result(record.correlationId()), RecordFormat.encode(record),
+                record.status().isTerminal() ? keys.done(record.correlationId()) : "");
+        CompletableFuture<Boolean> stored = record.status() == Status.PENDING
+                ? write(List.of(put)).thenApply(List::getFirst) : writes.call(put);
+        return stored.<Void>thenApply(s -> null).exceptionally(e -> {
             throw backend.failure("storing the status of " + record.correlationId(), e);
         });
     }
 
+    /** One record to store: its key, its encoding, and its waiters' channel ({@code ""} unless it is terminal). */
+    record Put(String key, byte[] record, String channel) {
+    }
+
     /**
-     * Stores {@code record} with {@code ttlMs} unless the stored record of its id is terminal, and publishes a
-     * terminal record it stored to its waiters, in one atomic step. Completes with whether it was stored.
+     * Stores each record with the TTL unless the stored record of its id is terminal, and publishes each terminal
+     * record it stored to its waiters, in one script. Completes with whether each was stored. The records are encoded
+     * by the callers, so the connection's I/O thread that sends the next batch only packs them.
      */
-    static CompletableFuture<Boolean> write(RedisAsyncCommands<String, byte[]> redis, Keys keys, RequestRecord record,
-                                            long ttlMs) {
-        String channel = record.status().isTerminal() ? keys.done(record.correlationId()) : "";
-        return Script.PUT_RECORD.<Long>run(redis, ScriptOutputType.INTEGER,
-                new String[] {keys.result(record.correlationId())}, RecordFormat.encode(record),
-                RedisQueue.utf8(Long.toString(ttlMs)), RedisQueue.utf8(channel)).thenApply(stored -> stored == 1L);
+    CompletableFuture<List<Boolean>> write(List<Put> puts) {
+        String[] resultKeys = new String[puts.size()];
+        byte[][] args = new byte[1 + 2 * puts.size()][];
+        args[0] = RedisQueue.utf8(Long.toString(ttlMs));
+        for (int i = 0; i < puts.size(); i++) {
+            Put put = puts.get(i);
+            resultKeys[i] = put.key();
+            args[1 + 2 * i] = put.record();
+            args[2 + 2 * i] = RedisQueue.utf8(put.channel());
+        }
+        return Script.PUT_RECORD.<List<Long>>run(redis, ScriptOutputType.MULTI, resultKeys, args)
+                .thenApply(stored -> stored.stream().map(n -> n == 1L).toList());
     }
 
     /** Puts and the queue's publishes share one connection, whose commands Redis runs in the order sent. */
@@ -96,8 +126,7 @@ final class RedisResultStore implements ResultStore {
 
     @Override
     public CompletionStage<Optional<RequestRecord>> get(String correlationId) {
-        return redis.get(keys.result(correlationId)).toCompletableFuture()
-                .handle((bytes, e) -> {
+        return reads.call(correlationId).handle((bytes, e) -> {
                     if (e != null) {
                         throw backend.failure("reading the status of " + correlationId, e);
                     }

@@ -14,18 +14,32 @@ local function id_before(a, b)
   return tonumber(a_seq) < tonumber(b_seq)
 end
 
+-- The groups of a stream as {name, last-delivered-id} pairs, read once per script run (settling changes neither).
+local groups_of_stream = {}
+local function stream_groups(stream)
+  local groups = groups_of_stream[stream]
+  if not groups then
+    groups = {}
+    for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+      local name, last
+      for i = 1, #info, 2 do
+        if info[i] == 'name' then
+          name = info[i + 1]
+        elseif info[i] == 'last-delivered-id' then
+          last = info[i + 1]
+        end
+      end
+      groups[#groups + 1] = {name, last}
+    end
+    groups_of_stream[stream] = groups
+  end
+  return groups
+end
+
 -- Whether every group of the stream other than `group` has read the entry and has it no longer pending.
 local function settled_by_other_groups(stream, group, id)
-  for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-    local name, last
-    for i = 1, #info, 2 do
-      if info[i] == 'name' then
-        name = info[i + 1]
-      elseif info[i] == 'last-delivered-id' then
-        last = info[i + 1]
-      end
-    end
-    if name ~= group and (id_before(last, id) or #redis.call('XPENDING', stream, name, id, id, 1) > 0) then
+  for _, g in ipairs(stream_groups(stream)) do
+    if g[1] ~= group and (id_before(g[2], id) or #redis.call('XPENDING', stream, g[1], id, id, 1) > 0) then
       return false
     end
   end

@@ -1,8 +1,10 @@
 package io.openhqm.plugin.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.openhqm.api.message.Message;
@@ -47,13 +49,27 @@ class EntryFormatTest {
         assertEquals(m, d.message());
         assertEquals(2, d.attempt());
         assertEquals(history, d.history());
+        assertTrue(d.handedBack());
+    }
+
+    @Test
+    void aNewEntryHasNoAttemptFieldAndOneHandedBackAtItsFirstAttemptHasOne() throws Exception {
+        Message m = new Message("id", b("{}"), "application/json", Map.of(), MessageMetadata.defaults(Instant.EPOCH));
+        Map<String, byte[]> fresh = EntryFormat.encode(m);
+        assertFalse(fresh.containsKey("attempt"));
+        assertFalse(EntryFormat.decode("1-0", fresh).handedBack());
+        assertFalse(EntryFormat.decode("1-0", Map.of("body", b("plain"))).handedBack());
+
+        EntryFormat.Decoded deferred = EntryFormat.decode("1-0", EntryFormat.encode(m, 1, List.of()));
+        assertEquals(1, deferred.attempt());
+        assertTrue(deferred.handedBack());
     }
 
     @Test
     void attributesAreWrittenAsAJsonObjectAndReadBackAsTheExactTextGiven() throws Exception {
         Message m = new Message("id", b("{}"), "application/json", Map.of(), new MessageMetadata(null, null, null,
                 null, 0, null, Instant.EPOCH, null, null, null, ATTRIBUTES));
-        Map<String, byte[]> fields = EntryFormat.encode(m, 1, List.of());
+        Map<String, byte[]> fields = EntryFormat.encode(m);
         Map<String, Object> asJson = new ObjectMapper().readValue(fields.get("attributes"), Map.class);
         assertEquals("web \"app\" ü😀", asJson.get("client"));
         assertEquals(ATTRIBUTES, EntryFormat.decode("1-0", fields).message().metadata().attributes());

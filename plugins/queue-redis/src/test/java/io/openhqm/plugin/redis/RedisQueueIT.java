@@ -131,6 +131,40 @@ class RedisQueueIT {
     }
 
     @Test
+    void completionsSentTogetherEachStoreTheirOutcomeAndSettleOnlyWhatTheWorkerStillHolds() throws Exception {
+        TestPluginContext process = process();
+        RedisQueue queue = queue(process, redis.url(), "a");
+        RedisResultStore store = new RedisResultStore(RedisBackend.of(queue.config, process), Duration.ofMinutes(5));
+        open.add(store);
+        for (int i = 0; i < 3; i++) {
+            queue.publish(message("c" + i, "{}")).toCompletableFuture().join();
+        }
+        List<Delivery> held = pollUntil(consumer(queue), 3, Duration.ofSeconds(5));
+        RedisDelivery lost = (RedisDelivery) held.get(1);
+        redis.call("XCLAIM", "openhqm-requests", "openhqm-workers", "b:workers", "0", lost.entryId(), "JUSTID");
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        List<io.openhqm.api.result.RequestRecord> outcomes = new ArrayList<>();
+        List<RedisQueue.Completion> batch = new ArrayList<>();
+        for (Delivery d : held) {
+            String id = d.message().correlationId();
+            var outcome = io.openhqm.api.result.RequestRecord.pending(id, at, null).processing(1, at)
+                    .finished(io.openhqm.api.result.Status.COMPLETED, null, null, 1, at);
+            outcomes.add(outcome);
+            batch.add(new RedisQueue.Completion("openhqm-requests", ((RedisDelivery) d).entryId(), "a:workers",
+                    store.keys().result(id), RecordFormat.encode(outcome), store.ttlMs(), store.keys().done(id)));
+        }
+
+        assertEquals(List.of(true, false, true), queue.complete(batch).get(5, TimeUnit.SECONDS));
+
+        for (var outcome : outcomes) {
+            assertEquals(outcome, store.get(outcome.correlationId()).toCompletableFuture().join().orElseThrow(),
+                    "every outcome is stored, also the one whose entry was lost (it is final)");
+        }
+        assertEquals(1L, redis.callLong("XLEN", "openhqm-requests"), "only the lost entry is left");
+        assertEquals(Set.of("b:workers"), holders(), "and it stays with the worker that took it");
+    }
+
+    @Test
     void publishedMessagesAreDeliveredOnceAndAckDeletesThem() throws Exception {
         RedisQueue queue = queue("a");
         for (int i = 0; i < 20; i++) {

@@ -205,6 +205,32 @@ class RedisResultStoreIT {
     }
 
     @Test
+    void putsAndReadsMadeTogetherGoOutTogetherAndEachGetsItsOwnAnswer() throws Exception {
+        RedisResultStore store = (RedisResultStore) store(Duration.ofMinutes(5));
+        RequestRecord finished = RequestRecord.pending("b2", T0, null).processing(1, T0)
+                .finished(Status.COMPLETED, Reply.json(new byte[] {'2'}), null, 1, T0);
+        store.put(finished).toCompletableFuture().join();
+
+        List<RequestRecord> batch = List.of(RequestRecord.pending("b1", T0, null).processing(1, T0),
+                RequestRecord.pending("b2", T0, null).processing(2, T0),
+                RequestRecord.pending("b3", T0, null).processing(1, T0).finished(Status.FAILED, null, "x", 1, T0));
+        List<RedisResultStore.Put> puts = batch.stream().map(r -> new RedisResultStore.Put("openhqm:result:"
+                + r.correlationId(), RecordFormat.encode(r), r.status().isTerminal() ? "openhqm:done:"
+                + r.correlationId() : "")).toList();
+        assertEquals(List.of(true, false, true), store.write(puts).get(5, TimeUnit.SECONDS),
+                "one script, one answer per record: b2 is final");
+        assertEquals(Optional.of(finished), store.get("b2").toCompletableFuture().join());
+
+        List<CompletableFuture<Optional<RequestRecord>>> reads = new ArrayList<>();
+        for (String id : List.of("b1", "nope", "b2", "b3", "b1")) {
+            reads.add(store.get(id).toCompletableFuture());
+        }
+        assertEquals(List.of(Optional.of(batch.get(0)), Optional.empty(), Optional.of(finished),
+                Optional.of(batch.get(2)), Optional.of(batch.get(0))),
+                reads.stream().map(CompletableFuture::join).toList());
+    }
+
+    @Test
     void aRefusedPutNotifiesNobody() {
         ResultStore store = store(Duration.ofMinutes(5));
         RequestRecord pending = RequestRecord.pending("f2", T0, null);
