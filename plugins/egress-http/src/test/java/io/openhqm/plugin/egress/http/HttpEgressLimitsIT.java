@@ -80,13 +80,13 @@ class HttpEgressLimitsIT {
 
     @Test
     void aPermitThatWouldComePastTheDeadlineDefersTheMessage() throws Exception {
-        egress("rate_limit", 1);
+        egress("rate_limit", 0.1); // the next permit is 10 s away, whatever the first call took
         assertInstanceOf(Outcome.Completed.class, egress.send(json("{}"), attempt()));
 
         Outcome.Deferred deferred = assertInstanceOf(Outcome.Deferred.class,
                 egress.send(json("{}"), attempt(java.time.Duration.ofMillis(300))));
 
-        assertEquals("endpoint billing: rate limited (rate_limit = 1 per second)", deferred.reason());
+        assertEquals("endpoint billing: rate limited (rate_limit = 0.1 per second)", deferred.reason());
         assertEquals(1, backend.count());
         assertEquals(1.0, context.meterRegistry().get("openhqm.egress.rate.limited").counter().count());
         assertEquals(1.0, context.meterRegistry().get("openhqm.egress.requests").tag("outcome", "deferred").counter()
