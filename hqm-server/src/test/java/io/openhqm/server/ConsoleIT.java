@@ -62,7 +62,7 @@ class ConsoleIT {
             throws Exception {
         GatePlugin.OPEN.set(true);
         try (Server server = ServerIT.start(home, Command.ALL, "worker.processor=gate",
-                "worker.retry_delay_max=2m",
+                "worker.retry_delay_max=2m", // so that the gate's deferred message stays delayed for a minute
                 "server.auth.admin_keys=[\"" + ADMIN_KEY + "\"]",
                 "proxy.endpoints.orders.url=\"http://127.0.0.1:9/orders?token=secret\"")) {
             TestHttp http = new TestHttp(server.address().getPort());
@@ -224,6 +224,7 @@ class ConsoleIT {
 
                 assertEquals(List.of(), severe(browser), "no script errors, no refused resources");
             } finally {
+                GatePlugin.OPEN.set(true);
                 browser.quit();
             }
         }

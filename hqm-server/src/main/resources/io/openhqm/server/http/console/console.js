@@ -503,7 +503,6 @@ $('purge-button').addEventListener('click', async () => {
   try {
     const answer = (await api('POST', '/api/v1/dead-letters/purge', { filter })).body;
     message(`${answer.deleted} dead letter(s) deleted.`);
-    lastDeadLetterCount = null;
     loadDeadLetters(false);
   } catch (error) {
     if (isMissing(error)) {
