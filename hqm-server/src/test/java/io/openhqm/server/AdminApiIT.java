@@ -172,6 +172,7 @@ class AdminApiIT {
             assertProblem(http.send(http.get("/api/v1/redrive-jobs")), 404, null);
             assertProblem(http.send(http.get("/api/v1/endpoints")), 404, null);
             assertProblem(http.send(http.get("/console")), 404, null);
+            assertProblem(http.send(http.get("/console/")), 404, null);
             assertProblem(http.send(http.get("/console/assets/console.js")), 404, null);
         }
     }

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Gauge;
 import io.openhqm.server.cli.CommandLine.Command;
 import io.openhqm.testing.GatePlugin;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +23,7 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -40,10 +43,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven by
  * Selenium) against the server over a real socket, on the embedded queue: the key form, live plots while messages
- * flow, an endpoint's circuit breaker, a dead letter inspected and redriven by clicking until it completes, and
- * another filtered out and deleted. Also,
- * over plain HTTP: the console's headers, and that the transparent proxy leaves it alone (with the admin API off it
- * answers 404: {@link AdminApiIT}).
+ * flow, an endpoint's circuit breaker, a dead letter inspected and redriven by clicking until it completes, another
+ * filtered out and deleted, the in-flight and delayed counts, a filtered bulk redrive followed and cancelled, and a
+ * filtered purge. Also, over plain HTTP: the console's headers, its address with a trailing slash, and that the
+ * transparent proxy leaves it alone (with the admin API off it answers 404: {@link AdminApiIT}).
  */
 @Timeout(120)
 class ConsoleIT {
@@ -55,9 +58,11 @@ class ConsoleIT {
     Path home;
 
     @Test
-    void theConsoleAsksForTheKeyPlotsTheQueueAndRedrivesFiltersAndDeletesDeadLettersByClicking() throws Exception {
+    void theConsoleAsksForTheKeyPlotsTheQueueAndRedrivesFiltersDeletesAndPurgesDeadLettersByClicking()
+            throws Exception {
         GatePlugin.OPEN.set(true);
         try (Server server = ServerIT.start(home, Command.ALL, "worker.processor=gate",
+                "worker.retry_delay_max=2m", // so that the gate's deferred message stays delayed for a minute
                 "server.auth.admin_keys=[\"" + ADMIN_KEY + "\"]",
                 "proxy.endpoints.orders.url=\"http://127.0.0.1:9/orders?token=secret\"")) {
             TestHttp http = new TestHttp(server.address().getPort());
@@ -66,8 +71,9 @@ class ConsoleIT {
             WebDriver browser = chromium(home.resolve("chromium-profile"));
             try {
                 String base = "http://127.0.0.1:" + server.address().getPort();
-                browser.get(base + "/console");
+                browser.get(base + "/console/");
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+                assertEquals(base + "/console", browser.getCurrentUrl());
 
                 wait.until(d -> d.findElement(By.id("key-panel")).isDisplayed());
                 enterKey(browser, "not-an-admin-key");
@@ -127,7 +133,6 @@ class ConsoleIT {
                 browser.findElement(By.id("inspect-close")).click();
 
                 GatePlugin.OPEN.set(true);
-                screenshot(browser, Path.of("target", "console.png"));
                 row.findElement(By.cssSelector("button[data-action=redrive]")).click();
                 wait.until(d -> d.findElement(By.id("dl-message")).getText().contains("Redriven: " + gated));
                 assertEquals("COMPLETED", http.awaitResult(gated, 10).json().get("status").asText());
@@ -147,11 +152,79 @@ class ConsoleIT {
                 browser.findElement(By.cssSelector("#dl-rows button[data-action=delete]")).click();
                 wait.until(ExpectedConditions.alertIsPresent()).accept();
                 wait.until(d -> d.findElement(By.id("dl-message")).getText().contains("deleted"));
-                assertEquals(0, http.send(http.get("/api/v1/dead-letters").header("X-API-Key", ADMIN_KEY)).json()
-                        .get("dead_letters").size(), "deleted for good");
+                assertEquals(0, admin(http, "/api/v1/dead-letters").get("dead_letters").size(), "deleted for good");
+
+                for (int i = 0; i < 20; i++) {
+                    http.submit("{\"step\": \"" + GatePlugin.GATED + "\", \"lane\": \"slow-lane\", \"n\": " + i + "}");
+                }
+                for (int i = 0; i < 3; i++) {
+                    http.submit("{\"step\": \"" + GatePlugin.GATED + "\", \"lane\": \"kept-lane\", \"n\": " + i + "}");
+                }
+                http.submit("{\"step\": \"" + GatePlugin.HELD + "\"}");
+                http.submit("{\"step\": \"" + GatePlugin.DEFERRED + "\"}");
+                wait.until(d -> admin(http, "/api/v1/queues").get("queues").get(0).get("dead_letters").asInt() == 23);
+                wait.until(d -> queueCounts(admin(http, "/api/v1/queues")).equals(List.of(1, 1)));
+                wait.until(d -> d.findElement(By.id("tile-in-flight")).getText().equals("1")
+                        && d.findElement(By.id("tile-delayed")).getText().equals("1"));
+                assertEquals("In flight\n1", browser.findElement(By.id("tile-in-flight-box")).getText());
+                assertEquals("Delayed\n1", browser.findElement(By.id("tile-delayed-box")).getText());
+                assertEquals(List.of("depth", "in flight", "delayed"), ((JavascriptExecutor) browser).executeScript(
+                        "return openhqmConsole.charts.depth.series.slice(1).map(s => s.label)"));
+                wait.until(d -> number(d, "return openhqmConsole.charts.depth.data[2].at(-1)") == 1
+                        && number(d, "return openhqmConsole.charts.depth.data[3].at(-1)") == 1);
+
+                GatePlugin.OPEN.set(true);
+                browser.findElement(By.name("error")).sendKeys("SLOW-LANE");
+                WebElement rate = browser.findElement(By.id("bulk-rate"));
+                rate.clear();
+                rate.sendKeys("2");
+                browser.findElement(By.id("bulk-redrive-button")).click();
+                wait.until(d -> d.findElement(By.id("job")).isDisplayed());
+                double firstProgress = wait.until(d -> {
+                    double value = progress(d);
+                    return value >= 1 ? value : null;
+                });
+                wait.until(d -> progress(d) > firstProgress);
+                assertEquals(20, number(browser, "return document.getElementById('job-progress').max"));
+                assertTrue(browser.findElement(By.id("job-text")).getText().startsWith("running: "));
+                screenshot(browser, Path.of("target", "console.png"));
+                browser.navigate().refresh();
+                wait.until(d -> d.findElement(By.id("job")).isDisplayed() && progress(d) > firstProgress);
+                WebElement errorFilter = browser.findElement(By.name("error"));
+                errorFilter.clear();
+                errorFilter.sendKeys("SLOW-LANE");
+                browser.findElement(By.cssSelector("#dl-filter button[type=submit]")).click();
+                browser.findElement(By.id("job-cancel")).click();
+                wait.until(d -> d.findElement(By.id("job-text")).getText().startsWith("cancelled: "));
+                JsonNode job = admin(http, "/api/v1/redrive-jobs").get("redrive_jobs").get(0);
+                assertEquals("cancelled", job.get("state").asText(), job.toString());
+                assertEquals("SLOW-LANE", job.get("filter").get("error").asText(), job.toString());
+                assertEquals(2, job.get("rate_per_second").asInt(), job.toString());
+                int moved = job.get("moved").asInt();
+                assertEquals(20, job.get("matched").asInt(), job.toString());
+                assertTrue(moved >= 3 && moved < 20, job.toString());
+                assertEquals("cancelled: " + moved + " redriven, 0 failed, of 20 matched",
+                        browser.findElement(By.id("job-text")).getText());
+                assertFalse(browser.findElement(By.id("job-cancel")).isDisplayed());
+                wait.until(d -> number(d, "const rows = [...document.querySelectorAll('#dl-rows tr')];"
+                        + " return rows.every(r => r.textContent.includes('slow-lane')) ? rows.length : -1")
+                        == 20 - moved);
+
+                browser.findElement(By.id("purge-button")).click();
+                Alert confirm = wait.until(ExpectedConditions.alertIsPresent());
+                assertTrue(confirm.getText().contains("SLOW-LANE"), confirm.getText());
+                confirm.accept();
+                wait.until(d -> d.findElement(By.id("dl-message")).getText()
+                        .equals((20 - moved) + " dead letter(s) deleted."));
+                wait.until(d -> d.findElement(By.id("dl-empty")).isDisplayed());
+                assertEquals(0, admin(http, "/api/v1/dead-letters?error=slow-lane").get("dead_letters").size());
+                JsonNode kept = admin(http, "/api/v1/dead-letters").get("dead_letters");
+                assertEquals(3, kept.size(), kept.toString());
+                kept.forEach(entry -> assertTrue(entry.get("error").asText().contains("kept-lane"), entry.toString()));
 
                 assertEquals(List.of(), severe(browser), "no script errors, no refused resources");
             } finally {
+                GatePlugin.OPEN.set(true);
                 browser.quit();
             }
         }
@@ -173,6 +246,10 @@ class ConsoleIT {
             assertEquals("nosniff", page.header("X-Content-Type-Options"));
             assertEquals("no-cache", page.header("Cache-Control"));
             assertEquals(304, http.send(http.get("/console").header("If-None-Match", page.header("ETag"))).status());
+            TestHttp.Reply slash = http.send(http.get("/console/"));
+            assertEquals(301, slash.status(), slash.body());
+            assertEquals("/console", slash.header("Location"));
+            assertEquals("/console?tab=x", http.send(http.get("/console/?tab=x")).header("Location"));
 
             for (Map.Entry<String, String> asset : Map.of("console.js", "text/javascript; charset=utf-8",
                     "uplot.iife.min.js", "text/javascript; charset=utf-8", "uplot.min.css", "text/css; charset=utf-8",
@@ -196,6 +273,29 @@ class ConsoleIT {
         input.clear();
         input.sendKeys(key);
         browser.findElement(By.cssSelector("#key-form button[type=submit]")).click();
+    }
+
+    private static double progress(WebDriver browser) {
+        return number(browser, "return document.getElementById('job-progress').value");
+    }
+
+    /** In flight and delayed, as {@code GET /api/v1/queues} counts them. */
+    private static List<Integer> queueCounts(JsonNode queues) {
+        JsonNode queue = queues.get("queues").get(0);
+        return List.of(queue.get("in_flight").asInt(), queue.get("delayed").asInt());
+    }
+
+    private static JsonNode admin(TestHttp http, String path) {
+        try {
+            TestHttp.Reply reply = http.send(http.get(path).header("X-API-Key", ADMIN_KEY));
+            assertEquals(200, reply.status(), reply.body());
+            return reply.json();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static double number(WebDriver browser, String script) {

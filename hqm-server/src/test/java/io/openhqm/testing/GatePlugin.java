@@ -9,18 +9,22 @@ import io.openhqm.api.processing.Processor;
 import io.openhqm.api.processing.ProcessorFactory;
 import io.openhqm.api.result.Reply;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A processor of type {@code gate} (listed in this test class path's {@code META-INF/services}): it takes
- * {@link #PROCESSING_MILLIS} per message and answers with the message's body, except that a message whose body
- * contains {@link #GATED} fails permanently while {@link #OPEN} is false, so a test can make a dead letter and then
- * "fix the cause" before redriving it.
+ * {@link #PROCESSING_MILLIS} per message and answers with the message's body, except while {@link #OPEN} is false:
+ * then a message whose body contains {@link #GATED} fails permanently, with its body in the error (so a test can make
+ * dead letters, tell them apart by filter, and "fix the cause" before redriving them); one that contains {@link #HELD}
+ * stays in processing until the gate opens; one that contains {@link #DEFERRED} is retried a minute later.
  */
 public final class GatePlugin implements Plugin {
     public static final String GATED = "wait-for-gate";
+    public static final String HELD = "hold-at-gate";
+    public static final String DEFERRED = "retry-later";
     public static final long PROCESSING_MILLIS = 20;
     public static final AtomicBoolean OPEN = new AtomicBoolean(true);
 
@@ -46,8 +50,15 @@ public final class GatePlugin implements Plugin {
 
     private static Outcome pass(Message message) throws InterruptedException {
         Thread.sleep(PROCESSING_MILLIS);
-        if (!OPEN.get() && new String(message.body(), StandardCharsets.UTF_8).contains(GATED)) {
-            return Outcome.failed("the gate is closed");
+        String body = new String(message.body(), StandardCharsets.UTF_8);
+        if (!OPEN.get() && body.contains(GATED)) {
+            return Outcome.failed("the gate is closed to " + body);
+        }
+        if (!OPEN.get() && body.contains(DEFERRED)) {
+            return Outcome.retry("the gate is closed", Duration.ofMinutes(1));
+        }
+        while (!OPEN.get() && body.contains(HELD)) {
+            Thread.sleep(10);
         }
         return Outcome.completed(new Reply(message.body(), message.contentType(), Map.of(), null));
     }

@@ -22,6 +22,8 @@ import java.util.Map;
  */
 final class ConsoleHandlers {
     static final String PATH = "/console";
+    /** Redirected to {@link #PATH}: the page's links are absolute, so one address is enough. */
+    static final String PATH_WITH_SLASH = PATH + "/";
     static final String ASSETS = "/console/assets/{name}";
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -46,6 +48,15 @@ final class ConsoleHandlers {
 
     HttpHandler page() {
         return exchange -> send(exchange, page);
+    }
+
+    HttpHandler redirectToPage() {
+        return exchange -> {
+            String query = exchange.getQueryString();
+            exchange.setStatusCode(301);
+            exchange.getResponseHeaders().put(Headers.LOCATION, query.isEmpty() ? PATH : PATH + "?" + query);
+            exchange.endExchange();
+        };
     }
 
     HttpHandler assets() {

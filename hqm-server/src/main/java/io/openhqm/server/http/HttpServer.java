@@ -145,6 +145,7 @@ public final class HttpServer implements AutoCloseable {
                 .add("GET", "/api/v1/endpoints", handlers.endpoints());
         ConsoleHandlers console = new ConsoleHandlers();
         routes.add("GET", ConsoleHandlers.PATH, console.page())
+                .add("GET", ConsoleHandlers.PATH_WITH_SLASH, console.redirectToPage())
                 .add("GET", ConsoleHandlers.ASSETS, console.assets());
     }
 

@@ -43,7 +43,7 @@ async function api(method, path, body) {
 }
 
 const isAuthError = (error) => error instanceof HttpError && (error.status === 401 || error.status === 403);
-const isMissing = (error) => error instanceof HttpError && (error.status === 404 || error.status === 405);
+const isMissing = (error) => error instanceof HttpError && [404, 405, 501].includes(error.status);
 
 // ---- key form -------------------------------------------------------------------------------------------------
 
@@ -88,6 +88,8 @@ const COLORS = { depth: '#2563eb', inFlight: '#7c3aed', delayed: '#d97706', subm
   completed: '#16a34a', failed: '#dc2626', mean: '#0891b2', max: '#9333ea' };
 
 const charts = {};
+// Which of in-flight and delayed the queue counts (it reports null for what it cannot): fixed by the first answer.
+const counted = { inFlight: false, delayed: false };
 const series = { time: [], depth: [], inFlight: [], delayed: [], submitted: [], completed: [], failed: [], mean: [],
   max: [] };
 let previous = null;
@@ -120,11 +122,13 @@ function timeRange() {
 const clockTime = (seconds) => new Date(seconds * 1000).toLocaleTimeString([], { hour12: false });
 
 function createCharts(queue) {
+  counted.inFlight = queue.in_flight != null;
+  counted.delayed = queue.delayed != null;
   const depthLines = [['depth', COLORS.depth]];
-  if ('in_flight' in queue) {
+  if (counted.inFlight) {
     depthLines.push(['in flight', COLORS.inFlight]);
   }
-  if ('delayed' in queue) {
+  if (counted.delayed) {
     depthLines.push(['delayed', COLORS.delayed]);
   }
   charts.depth = chart($('chart-depth'), depthLines);
@@ -166,10 +170,10 @@ function record(queue) {
     }
   }
   const depthData = [series.time, series.depth];
-  if ('in_flight' in queue) {
+  if (counted.inFlight) {
     depthData.push(series.inFlight);
   }
-  if ('delayed' in queue) {
+  if (counted.delayed) {
     depthData.push(series.delayed);
   }
   charts.depth.setData(depthData);
@@ -182,21 +186,17 @@ function showTiles(queue, values) {
   $('queue-name').textContent = `${queue.name} (${queue.type})`;
   $('tile-depth').textContent = formatNumber(queue.depth);
   $('tile-dead-letters').textContent = queue.dead_letters == null ? 'n/a' : formatNumber(queue.dead_letters);
-  $('tile-submitted').textContent = formatRate(values.submitted);
-  $('tile-completed').textContent = formatRate(values.completed);
-  $('tile-failed').textContent = formatRate(values.failed);
+  $('tile-submitted').textContent = formatOptional(values.submitted);
+  $('tile-completed').textContent = formatOptional(values.completed);
+  $('tile-failed').textContent = formatOptional(values.failed);
   $('tile-latency').textContent = values.mean == null ? '–' : `${formatNumber(values.mean)} ms`;
-  if ('in_flight' in queue) {
-    $('tile-in-flight-box').hidden = false;
-    $('tile-in-flight').textContent = formatNumber(queue.in_flight);
-  }
-  if ('delayed' in queue) {
-    $('tile-delayed-box').hidden = false;
-    $('tile-delayed').textContent = formatNumber(queue.delayed);
-  }
+  $('tile-in-flight-box').hidden = !counted.inFlight;
+  $('tile-in-flight').textContent = formatOptional(values.inFlight);
+  $('tile-delayed-box').hidden = !counted.delayed;
+  $('tile-delayed').textContent = formatOptional(values.delayed);
 }
 
-const formatRate = (v) => (v == null ? '–' : formatNumber(v));
+const formatOptional = (v) => (v == null ? '–' : formatNumber(v));
 
 function formatNumber(v) {
   if (Math.abs(v) >= 100 || Number.isInteger(v)) {
@@ -380,8 +380,7 @@ $('inspect-delete').addEventListener('click', () => { $('inspect').close(); remo
 
 $('dl-filter').addEventListener('submit', (event) => {
   event.preventDefault();
-  deadLetters.filter = readFilter();
-  loadDeadLetters(false);
+  applyFilterForm();
 });
 $('dl-filter').addEventListener('reset', () => {
   deadLetters.filter = {};
@@ -401,18 +400,34 @@ async function detectBulkOperations() {
   }
   $('bulk-redrive').hidden = !paths['/api/v1/dead-letters/redrive']?.post;
   $('purge-button').hidden = !paths['/api/v1/dead-letters/purge']?.post;
+  if (paths['/api/v1/redrive-jobs']?.get && job.url === null) {
+    try {
+      const running = (await api('GET', '/api/v1/redrive-jobs')).body.redrive_jobs.find((j) => j.state === 'running');
+      if (running && job.url === null) {
+        followJob(`/api/v1/redrive-jobs/${encodeURIComponent(running.id)}`, running);
+      }
+    } catch (error) {
+      report(error, 'Listing the redrive jobs failed');
+    }
+  }
 }
 
 const job = { url: null, timer: null };
 
+// What the filter form says now, for the list and for the bulk operations alike.
+function applyFilterForm() {
+  deadLetters.filter = readFilter();
+  loadDeadLetters(false);
+  return deadLetters.filter;
+}
+
 $('bulk-redrive-button').addEventListener('click', async () => {
+  const filter = applyFilterForm();
   const rate = Number($('bulk-rate').value) || 50;
   try {
-    const answer = await api('POST', '/api/v1/dead-letters/redrive',
-      { filter: deadLetters.filter, rate_per_second: rate });
-    job.url = answer.location || `/api/v1/redrive-jobs/${encodeURIComponent(answer.body.id)}`;
-    showJob(answer.body);
-    job.timer = setInterval(followJob, JOB_POLL_MS);
+    const answer = await api('POST', '/api/v1/dead-letters/redrive', { filter, rate_per_second: rate });
+    message('');
+    followJob(answer.location || `/api/v1/redrive-jobs/${encodeURIComponent(answer.body.id)}`, answer.body);
   } catch (error) {
     if (isMissing(error)) {
       $('bulk-redrive').hidden = true;
@@ -423,9 +438,22 @@ $('bulk-redrive-button').addEventListener('click', async () => {
   }
 });
 
-async function followJob() {
+function followJob(url, state) {
+  stopFollowingJob();
+  job.url = url;
+  showJob(state);
+  if (state.state === 'running') {
+    job.timer = setInterval(refreshJob, JOB_POLL_MS);
+  }
+}
+
+async function refreshJob() {
+  const url = job.url;
   try {
-    showJob((await api('GET', job.url)).body);
+    const state = (await api('GET', url)).body;
+    if (url === job.url && job.timer !== null) {
+      showJob(state);
+    }
   } catch (error) {
     stopFollowingJob();
     report(error, 'Following the bulk redrive failed');
@@ -466,13 +494,14 @@ $('job-cancel').addEventListener('click', async () => {
 });
 
 $('purge-button').addEventListener('click', async () => {
-  const described = Object.keys(deadLetters.filter).length === 0 ? 'ALL dead letters'
-    : `every dead letter matching ${JSON.stringify(deadLetters.filter)}`;
+  const filter = applyFilterForm();
+  const described = Object.keys(filter).length === 0 ? 'ALL dead letters'
+    : `every dead letter matching ${JSON.stringify(filter)}`;
   if (!window.confirm(`Delete ${described}? Their messages are lost for good.`)) {
     return;
   }
   try {
-    const answer = (await api('POST', '/api/v1/dead-letters/purge', { filter: deadLetters.filter })).body;
+    const answer = (await api('POST', '/api/v1/dead-letters/purge', { filter })).body;
     message(`${answer.deleted} dead letter(s) deleted.`);
     loadDeadLetters(false);
   } catch (error) {
