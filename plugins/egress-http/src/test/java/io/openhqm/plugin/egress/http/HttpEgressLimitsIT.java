@@ -96,7 +96,7 @@ class HttpEgressLimitsIT {
     @Test
     void maxConcurrencyHolds() throws Exception {
         egress("max_concurrency", 4);
-        backend.respond = r -> Answer.of(200, "ok").delayed(100);
+        backend.respond = r -> Answer.of(200, "ok").delayed(20);
         List<Future<Outcome>> results = new ArrayList<>();
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 24; i++) {
@@ -110,7 +110,7 @@ class HttpEgressLimitsIT {
             completed += o instanceof Outcome.Completed ? 1 : 0;
         }
         assertEquals(4, backend.peakInFlight.get());
-        assertEquals(24, completed, "with a 1 s wait bound, 24 calls of 100 ms through 4 slots all fit");
+        assertEquals(24, completed, "with a 1 s wait bound, 24 calls of 20 ms through 4 slots all fit");
     }
 
     @Test
