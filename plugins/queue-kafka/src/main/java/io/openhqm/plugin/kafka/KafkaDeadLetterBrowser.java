@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -42,7 +43,8 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
  * {@code <queue.dlq_name>.state} ({@link DeadLetterMarks}) and skipped by every reader of every process; whole
  * ranges go for good with {@code deleteRecords} (a purge of all, a trim by age).
  *
- * <p>A listing reads each partition backwards in chunks with a consumer outside any group and merges them newest
+ * <p>The topic is read with one consumer outside any group, kept open and used by one call at a time. A listing
+ * reads each partition backwards in chunks and merges them newest
  * first by the time each record was dead-lettered; its cursor is each partition's offset below which the next page
  * starts, so records added later are never listed by later pages. It returns a shorter page with a cursor once it
  * has examined {@value #SCAN_BOUND} records. A redrive writes the record back to the retry topic of the topic it was
@@ -93,6 +95,8 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
     private final UnaryOperator<String> retryTopicOf;
     private final DeadLetterMarks marks;
     private KafkaProducer<byte[], byte[]> producer; // guarded by this
+    private final Object readerLock = new Object();
+    private KafkaConsumer<byte[], byte[]> reader; // guarded by readerLock
 
     /**
      * @param retryTopicOf the retry topic of a consumed topic, where a dead letter first consumed from it goes back
@@ -125,15 +129,13 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
     @Override
     public long count() {
         marks.catchUp();
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
+        return withReader("counting the dead-letter topic " + topic, reader -> {
             List<TopicPartition> partitions = assigned(reader);
             Map<TopicPartition, Long> starts = reader.beginningOffsets(partitions);
             Map<TopicPartition, Long> ends = reader.endOffsets(partitions);
             return partitions.stream().mapToLong(tp -> ends.get(tp) - starts.get(tp)
                     - marks.markedWithin(tp.partition(), starts.get(tp), ends.get(tp))).sum();
-        } catch (KafkaException e) {
-            throw clients.failure("counting the dead-letter topic " + topic, e);
-        }
+        });
     }
 
     @Override
@@ -144,7 +146,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
         Map<Integer, Long> bounds = cursor == null ? null : parseCursor(cursor);
         long oldest = filter.since() == null ? Long.MIN_VALUE : filter.since().toEpochMilli() - CLOCK_SLACK_MS;
         marks.catchUp();
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
+        return withReader("reading the dead-letter topic " + topic, reader -> {
             List<TopicPartition> partitions = assigned(reader);
             reader.pause(partitions);
             Map<TopicPartition, Long> starts = reader.beginningOffsets(partitions);
@@ -189,9 +191,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
                     return new DeadLetterPage(page, cursor(lanes));
                 }
             }
-        } catch (KafkaException e) {
-            throw clients.failure("reading the dead-letter topic " + topic, e);
-        }
+        });
     }
 
     @Override
@@ -245,11 +245,8 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
     @Override
     public long purge(DeadLetterFilter filter) {
         if (filter.equals(DeadLetterFilter.ALL)) {
-            try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
-                return removeBefore(reader.endOffsets(assigned(reader)));
-            } catch (KafkaException e) {
-                throw clients.failure("purging the dead-letter topic " + topic, e);
-            }
+            return removeBefore(withReader("purging the dead-letter topic " + topic,
+                    reader -> reader.endOffsets(assigned(reader))));
         }
         return markMatches(filter, 0);
     }
@@ -265,7 +262,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
         }
         long removed = 0;
         if (olderThan != null) {
-            try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
+            removed += removeBefore(withReader("trimming the dead-letter topic " + topic + " by age", reader -> {
                 List<TopicPartition> partitions = assigned(reader);
                 Map<TopicPartition, OffsetAndTimestamp> found = reader.offsetsForTimes(partitions.stream().collect(
                         Collectors.toMap(tp -> tp, tp -> Math.max(0, olderThan.toEpochMilli()))));
@@ -273,10 +270,8 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
                 Map<TopicPartition, Long> before = new HashMap<>();
                 partitions.forEach(tp -> before.put(tp, found.get(tp) == null ? ends.get(tp)
                         : found.get(tp).offset()));
-                removed += removeBefore(before);
-            } catch (KafkaException e) {
-                throw clients.failure("trimming the dead-letter topic " + topic + " by age", e);
-            }
+                return before;
+            }));
         }
         if (maxCount != Long.MAX_VALUE && count() > maxCount) {
             removed += markMatches(DeadLetterFilter.ALL, maxCount);
@@ -321,33 +316,31 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
      */
     private synchronized long removeBefore(Map<TopicPartition, Long> before) {
         marks.catchUp();
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
+        Map<TopicPartition, Long> starts = withReader("reading the start of " + topic, reader -> {
             reader.assign(before.keySet());
-            Map<TopicPartition, Long> starts = reader.beginningOffsets(before.keySet());
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            Map<Integer, Long> newStarts = new HashMap<>();
-            long removed = 0;
-            for (Map.Entry<TopicPartition, Long> e : before.entrySet()) {
-                long start = starts.get(e.getKey());
-                long end = e.getValue();
-                newStarts.put(e.getKey().partition(), Math.max(start, end));
-                if (end > start) {
-                    removed += end - start - marks.markedWithin(e.getKey().partition(), start, end);
-                    delete.put(e.getKey(), RecordsToDelete.beforeOffset(end));
-                }
+            return reader.beginningOffsets(before.keySet());
+        });
+        Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+        Map<Integer, Long> newStarts = new HashMap<>();
+        long removed = 0;
+        for (Map.Entry<TopicPartition, Long> e : before.entrySet()) {
+            long start = starts.get(e.getKey());
+            long end = e.getValue();
+            newStarts.put(e.getKey().partition(), Math.max(start, end));
+            if (end > start) {
+                removed += end - start - marks.markedWithin(e.getKey().partition(), start, end);
+                delete.put(e.getKey(), RecordsToDelete.beforeOffset(end));
             }
-            if (!delete.isEmpty()) {
-                clients.await(admin.deleteRecords(delete).all(), "deleting dead letters from " + topic);
-            }
-            Collection<Id> gone = marks.below(newStarts);
-            if (!gone.isEmpty()) {
-                inTransaction(gone.stream().map(id -> mark(id, null)).toList(), "forgetting marks of " + topic);
-                gone.forEach(id -> marks.put(id, null));
-            }
-            return removed;
-        } catch (KafkaException e) {
-            throw clients.failure("deleting dead letters from " + topic, e);
         }
+        if (!delete.isEmpty()) {
+            clients.await(admin.deleteRecords(delete).all(), "deleting dead letters from " + topic);
+        }
+        Collection<Id> gone = marks.below(newStarts);
+        if (!gone.isEmpty()) {
+            inTransaction(gone.stream().map(id -> mark(id, null)).toList(), "forgetting marks of " + topic);
+            gone.forEach(id -> marks.put(id, null));
+        }
+        return removed;
     }
 
     private ProducerRecord<byte[], byte[]> mark(Id id, String mark) {
@@ -404,7 +397,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
 
     /** The record {@code at}, if the dead-letter topic still holds it. */
     private Optional<ConsumerRecord<byte[], byte[]>> read(Id at) {
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader(clientId)) {
+        return withReader("reading dead letter " + at + " of " + topic, reader -> {
             if (at.partition() >= partitions(reader).size()) {
                 return Optional.empty();
             }
@@ -416,9 +409,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
             }
             return readRange(reader, tp, at.offset(), at.offset() + 1).stream()
                     .filter(r -> r.offset() == at.offset()).findFirst();
-        } catch (KafkaException e) {
-            throw clients.failure("reading dead letter " + at + " of " + topic, e);
-        }
+        });
     }
 
     /** Fills the lane's buffer with the chunk below what it fetched, unless the partition is exhausted. */
@@ -458,6 +449,33 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
         }
         reader.pause(List.of(tp));
         return out;
+    }
+
+    /**
+     * Runs {@code body} with this browser's reader of the dead-letter topic (one at a time; opened on first use and
+     * again after a Kafka failure, which becomes an {@link HqmException} about {@code what}).
+     */
+    private <T> T withReader(String what, Function<KafkaConsumer<byte[], byte[]>, T> body) {
+        synchronized (readerLock) {
+            if (reader == null) {
+                reader = clients.reader(clientId);
+            }
+            try {
+                return body.apply(reader);
+            } catch (KafkaException e) {
+                closeReader();
+                throw clients.failure(what, e);
+            }
+        }
+    }
+
+    private void closeReader() {
+        synchronized (readerLock) {
+            if (reader != null) {
+                reader.close(Duration.ofSeconds(1));
+                reader = null;
+            }
+        }
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> reader) {
@@ -507,6 +525,7 @@ final class KafkaDeadLetterBrowser implements DeadLetterBrowser, AutoCloseable {
     @Override
     public synchronized void close() {
         closeProducer();
+        closeReader();
         marks.close();
     }
 }

@@ -80,7 +80,8 @@ class KafkaDeadLetterBrowserIT {
         TestPluginContext context = new TestPluginContext(process + "-" + names.incrementAndGet());
         open.add(context);
         KafkaQueue created = (KafkaQueue) new KafkaQueueFactory().create(new MapPluginConfig("queue.kafka",
-                broker.queueConfig()), new QueueSettings(topic, topic + "-dlq"), context);
+                broker.queueConfig("consumer_group", topic + "-workers")), new QueueSettings(topic, topic + "-dlq"),
+                context);
         open.add(created);
         return created;
     }
