@@ -65,6 +65,48 @@ class KafkaFlowIT {
         return RedisDeployment.onQueue(work, all.toArray(String[]::new));
     }
 
+    /**
+     * The admin API on Kafka: a message that timed out is listed among the dead letters; after a restart with a longer
+     * timeout it is redriven and completes, and is no longer listed nor counted.
+     */
+    @Test
+    void aDeadLetterIsListedAndRedrivenUntilItCompletes() throws Exception {
+        Map<String, String> admin = Map.of("X-API-Key", "admin-key");
+        deployment = deployment("queue.request_queue_name=admin-requests", "queue.dlq_name=admin-dlq",
+                "queue.kafka.consumer_group=admin-workers", "queue.kafka.results_topic=admin-results",
+                "server.auth.admin_keys=[\"admin-key\"]");
+        RedisDeployment.Node failing = deployment.start("all", "worker.timeout_seconds=1");
+        String id = failing.submit("{\"operation\": \"sleep\", \"ms\": 1500}");
+        assertEquals("TIMEOUT", failing.json("/api/v1/response/" + id + "?wait=15").get("status").asText());
+        JsonNode letters = RedisDeployment.JSON.readTree(failing.get("/api/v1/dead-letters", admin).body())
+                .get("dead_letters");
+        for (int i = 0; i < 100 && letters.isEmpty(); i++) {
+            Thread.sleep(100);
+            letters = RedisDeployment.JSON.readTree(failing.get("/api/v1/dead-letters", admin).body())
+                    .get("dead_letters");
+        }
+        assertEquals(1, letters.size(), letters.toString());
+        JsonNode letter = letters.get(0);
+        assertEquals(id, letter.get("correlation_id").asText());
+        assertTrue(letter.get("error").asText().contains("timeout"), letter.toString());
+        assertEquals(200, failing.get("/api/v1/dead-letters/" + letter.get("id").asText(), admin).statusCode());
+        failing.stop();
+
+        RedisDeployment.Node fixed = deployment.start("all");
+        HttpResponse<String> redriven = fixed.post("/api/v1/dead-letters/" + letter.get("id").asText() + "/redrive",
+                "", admin);
+        assertEquals(202, redriven.statusCode(), redriven.body());
+        JsonNode done = fixed.json("/api/v1/response/" + id + "?wait=20");
+        assertEquals("COMPLETED", done.get("status").asText(), done.toString());
+        assertEquals(0, RedisDeployment.JSON.readTree(fixed.get("/api/v1/dead-letters", admin).body())
+                .get("dead_letters").size());
+        assertEquals(404, fixed.post("/api/v1/dead-letters/" + letter.get("id").asText() + "/redrive", "", admin)
+                .statusCode(), "a dead letter is redriven once");
+        JsonNode queue = RedisDeployment.JSON.readTree(fixed.get("/api/v1/queues", admin).body()).get("queues").get(0);
+        assertEquals("kafka", queue.get("type").asText());
+        assertEquals(0, queue.get("dead_letters").asLong());
+    }
+
     /** The seed's Scenario 2: an external system writes plain records to {@code events}; a worker-only server. */
     @Test
     void aWorkerProcessesPlainRecordsFromAnyProducer() throws Exception {

@@ -41,6 +41,14 @@ final class KafkaClients {
 
     /** An idempotent producer ({@code acks=all}) whose sends fail within about {@code request_timeout}. */
     KafkaProducer<byte[], byte[]> producer(String clientId) {
+        return producer(clientId, null);
+    }
+
+    /**
+     * Like {@link #producer(String)}, transactional with {@code transactionalId} when it is not {@code null} (the
+     * caller runs {@code initTransactions}).
+     */
+    KafkaProducer<byte[], byte[]> producer(String clientId, String transactionalId) {
         int timeoutMs = (int) config.requestTimeout().toMillis();
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -49,6 +57,9 @@ final class KafkaClients {
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        if (transactionalId != null) {
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        }
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         int linger = Integer.parseInt(props.get(ProducerConfig.LINGER_MS_CONFIG).toString());
@@ -83,16 +94,22 @@ final class KafkaClients {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A redrive writes its record in a transaction (KafkaDeadLetterBrowser): an aborted one must never be read.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return withPluginLoader(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer()));
     }
 
-    /** A consumer outside any group, for reading a topic by assigned partitions (dead letters, results). */
+    /**
+     * A consumer outside any group that reads committed records only, for reading a topic by assigned partitions
+     * (dead letters and their state, results).
+     */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a reader never creates a topic
         props.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         props.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());

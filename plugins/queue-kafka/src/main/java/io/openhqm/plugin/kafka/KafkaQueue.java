@@ -82,7 +82,8 @@ final class KafkaQueue implements Queue {
         this.retryTopicNames = Set.copyOf(retry.values());
         this.producer = clients.sharedProducer(context);
         this.admin = clients.admin(instanceId + "-admin");
-        this.deadLetters = new KafkaDeadLetterBrowser(clients, settings.deadLetterQueueName(), instanceId);
+        this.deadLetters = new KafkaDeadLetterBrowser(clients, admin, settings.deadLetterQueueName(), instanceId,
+                this::retryTopicOf);
         ensureTopics();
         LOG.info("Kafka queue: publishing to {}, group {} consuming {} (ordering {}), dead letters to {}, at {}",
                 settings.requestQueueName(), config.consumerGroup(), topics, config.ordering(),
@@ -125,7 +126,8 @@ final class KafkaQueue implements Queue {
     }
 
     /**
-     * Creates the request topic, the consumed topics, their retry topics and the dead-letter topic where missing
+     * Creates the request topic, the consumed topics, their retry topics, the dead-letter topic and its compacted
+     * state topic ({@link KafkaDeadLetterBrowser}) where missing
      * ({@code create_topics}); a failure is logged, not fatal (the topics may exist already, or be created by
      * the broker on first use).
      */
@@ -137,8 +139,12 @@ final class KafkaQueue implements Queue {
         wanted.add(settings.requestQueueName());
         wanted.addAll(consumedTopics());
         wanted.add(settings.deadLetterQueueName());
-        List<NewTopic> create = wanted.stream()
-                .map(name -> new NewTopic(name, Optional.of(config.partitions()), Optional.empty())).toList();
+        List<NewTopic> create = new ArrayList<>(wanted.stream()
+                .map(name -> new NewTopic(name, Optional.of(config.partitions()), Optional.empty())).toList());
+        String stateTopic = KafkaDeadLetterBrowser.stateTopic(settings.deadLetterQueueName());
+        wanted.add(stateTopic);
+        create.add(new NewTopic(stateTopic, Optional.of(config.partitions()), Optional.empty())
+                .configs(Map.of("cleanup.policy", "compact")));
         try {
             Map<String, KafkaFuture<Void>> results = admin.createTopics(create).values();
             long deadline = clients.deadline();
@@ -280,6 +286,7 @@ final class KafkaQueue implements Queue {
         for (KafkaQueueConsumer consumer : List.copyOf(consumers)) {
             consumer.close();
         }
+        deadLetters.close();
         admin.close(Duration.ofSeconds(5));
     }
 }

@@ -242,6 +242,11 @@ final class KafkaQueueConsumer implements QueueConsumer {
                 }
             }
         }
+        partitions.forEach((tp, progress) -> {
+            if (progress.tracking()) {
+                progress.fetchedUpTo(kafka.position(tp));
+            }
+        });
     }
 
     private String orderingKey(TopicPartition tp, ConsumerRecord<byte[], byte[]> record) {

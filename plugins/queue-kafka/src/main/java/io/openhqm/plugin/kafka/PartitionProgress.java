@@ -45,6 +45,19 @@ final class PartitionProgress {
         return !settled;
     }
 
+    /**
+     * Notes the consumer's position after a poll whose records were all tracked: with nothing unsettled the
+     * watermark moves there, past the transaction markers that take offsets but are never handed out.
+     */
+    synchronized void fetchedUpTo(long position) {
+        next = Math.max(next, position);
+    }
+
+    /** Whether a record was tracked, so the consumer has a position in the partition. */
+    synchronized boolean tracking() {
+        return next >= 0;
+    }
+
     /** Marks the record at {@code offset} settled; false if the partition was revoked meanwhile (nothing changes). */
     synchronized boolean settle(long offset) {
         if (revoked || !handedOut.containsKey(offset)) {

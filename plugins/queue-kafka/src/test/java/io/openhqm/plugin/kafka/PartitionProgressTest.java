@@ -49,6 +49,18 @@ class PartitionProgressTest {
     }
 
     @Test
+    void withNothingUnsettledTheWatermarkMovesToThePositionPastATransactionMarker() {
+        PartitionProgress progress = new PartitionProgress(Set.of());
+        assertFalse(progress.tracking());
+        progress.track(4);
+        assertTrue(progress.tracking());
+        progress.fetchedUpTo(6); // offset 5 is the marker of the transaction that wrote offset 4
+        assertEquals(4, progress.watermark(), "the record is not settled yet");
+        progress.settle(4);
+        assertEquals(6, progress.watermark());
+    }
+
+    @Test
     void aSettleAfterRevokeChangesNothing() {
         PartitionProgress progress = new PartitionProgress(Set.of());
         progress.track(0);
