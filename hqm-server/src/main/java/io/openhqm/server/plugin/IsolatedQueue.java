@@ -148,6 +148,11 @@ record IsolatedQueue(Queue queue, ClassLoader loader) implements Queue {
         }
 
         @Override
+        public boolean firstDelivery() {
+            return delivery.firstDelivery();
+        }
+
+        @Override
         public void ack() {
             ContextClassLoader.run(loader, delivery::ack);
         }
