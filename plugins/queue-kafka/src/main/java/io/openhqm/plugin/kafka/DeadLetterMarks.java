@@ -21,7 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * {@code deleted}; a tombstone forgets a mark once its dead letter left the topic. Kafka cannot remove one record
  * from a topic, so a marked dead letter stays in the dead-letter topic until retention and is skipped by every
  * reader. {@link #catchUp} reads the committed records written since the last call up to the topic's end, so a
- * mark written by any process before a call is seen by it. A missing topic holds no marks. Thread-safe.
+ * mark is seen at once by the process that wrote it and by any other once Kafka has written the transaction's commit
+ * markers (just after the commit returns). A missing topic holds no marks. Thread-safe.
  */
 final class DeadLetterMarks implements AutoCloseable {
     static final String REDRIVEN = "redriven";
