@@ -36,10 +36,12 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 WORK=$(mktemp -d)
-PORT=$(free_port)
-MGMT=$(free_port)
-KPORT=$(free_port)
-CPORT=$(free_port)
+if [ -n "${BENCH_PORTS:-}" ]; then # BENCH_PORTS=N uses the ports N..N+4 instead of free ones the system picks
+  PORT=$BENCH_PORTS MGMT=$((BENCH_PORTS + 1)) KPORT=$((BENCH_PORTS + 2)) CPORT=$((BENCH_PORTS + 3))
+  FPORT=$((BENCH_PORTS + 4))
+else
+  PORT=$(free_port) MGMT=$(free_port) KPORT=$(free_port) CPORT=$(free_port) FPORT=$(free_port)
+fi
 PID=
 BROKER=
 cleanup() {

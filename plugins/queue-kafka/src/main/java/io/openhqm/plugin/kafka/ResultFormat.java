@@ -51,6 +51,26 @@ final class ResultFormat {
         });
     }
 
+    /**
+     * {@code r} as {@link #decode} gives it back after {@link #encode}: the same fields, its instants in whole
+     * milliseconds.
+     */
+    static RequestRecord asStored(RequestRecord r) {
+        Reply reply = r.reply();
+        if (reply != null && reply.statusCode() != null && reply.statusCode() < 0) {
+            reply = new Reply(reply.body(), reply.contentType(), reply.headers(), null);
+        }
+        Long processing = r.processingTimeMs() != null && r.processingTimeMs() < 0 ? null : r.processingTimeMs();
+        return new RequestRecord(r.correlationId(), r.status(), millis(r.submittedAt()), millis(r.updatedAt()),
+                r.attempts(), r.owner(), reply, r.error(), processing, millis(r.completedAt()), r.attributes(),
+                millis(r.startedAt()));
+    }
+
+    private static Instant millis(Instant instant) {
+        return instant == null || instant.getNano() % 1_000_000 == 0 ? instant
+                : Instant.ofEpochMilli(instant.toEpochMilli());
+    }
+
     static RequestRecord decode(byte[] bytes) {
         try (DataInputStream in = open(bytes)) {
             String id = readText(in);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,10 @@ final class ResultsTopic implements AutoCloseable {
                            long expiresAtMs) {
     }
 
+    /** One of this process's writes as it was sent: the record as decoding its value gives it, and that value. */
+    private record Sent(RequestRecord record, byte[] value, long expiresAtMs) {
+    }
+
     private record Claim(IdempotencyClaim claim, long expiresAtMs) {
     }
 
@@ -118,7 +123,10 @@ final class ResultsTopic implements AutoCloseable {
     private final Map<String, Claim> claims = new HashMap<>();
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private final Map<TopicPartition, List<OffsetWaiter>> offsetWaiters = new HashMap<>();
+    private long ownWritesNotDecoded;
 
+    /** This process's put and reopen writes that the consumer has not applied yet, by id (the latest per id). */
+    private final Map<String, Sent> sent = new ConcurrentHashMap<>();
     private final Map<String, Set<CompletableFuture<Optional<RequestRecord>>>> waiters = new ConcurrentHashMap<>();
     /** Completes once the topic was read up to the end it had at start; fails when Kafka proved unreachable. */
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
@@ -295,6 +303,7 @@ final class ResultsTopic implements AutoCloseable {
             pending.values().removeIf(p -> p.expiresAtMs() <= now);
             claims.values().removeIf(c -> c.expiresAtMs() <= now);
         }
+        sent.values().removeIf(s -> s.expiresAtMs() <= now);
     }
 
     /** Applies one record of the topic, in log order. */
@@ -333,6 +342,7 @@ final class ResultsTopic implements AutoCloseable {
                     current = null;
                 }
                 boolean terminal = current != null && current.record().status().isTerminal();
+                Sent own = "put".equals(op) || "reopen".equals(op) ? readBackOwn(id, r) : null;
                 switch (op == null ? "" : op) {
                     case "put" -> {
                         if (terminal) {
@@ -341,12 +351,12 @@ final class ResultsTopic implements AutoCloseable {
                                 restores = current.offset();
                             }
                         } else if (live) {
-                            records.put(id, new Entry(ResultFormat.decode(r.value()), r.offset(), false, expiresAt));
+                            records.put(id, new Entry(valueOf(id, r, own), r.offset(), false, expiresAt));
                         }
                     }
                     case "reopen" -> {
                         if (live) {
-                            records.put(id, new Entry(ResultFormat.decode(r.value()), r.offset(), true, expiresAt));
+                            records.put(id, new Entry(valueOf(id, r, own), r.offset(), true, expiresAt));
                         }
                     }
                     case "restore" -> {
@@ -381,6 +391,34 @@ final class ResultsTopic implements AutoCloseable {
             LOG.debug("restoring the finished record of {} after a later put", restore.correlationId());
             send(restore, "restore", Long.toString(restores));
         }
+    }
+
+    /**
+     * The record {@code r} holds. When this process sent these very bytes for {@code id} ({@link #write}), that is
+     * the record it sent as decoding gives it ({@link ResultFormat#asStored}): equal bytes decode to equal records,
+     * so this changes nothing that is applied, it only saves decoding this process's own writes.
+     */
+    private RequestRecord valueOf(String id, ConsumerRecord<byte[], byte[]> r, Sent own) {
+        if (own != null) {
+            ownWritesNotDecoded++;
+            return own.record();
+        }
+        return ResultFormat.decode(r.value());
+    }
+
+    /** This process's write of {@code id} that {@code r} is, if any, no longer waiting to be read. */
+    private Sent readBackOwn(String id, ConsumerRecord<byte[], byte[]> r) {
+        Sent own = sent.get(id);
+        if (own == null || !Arrays.equals(own.value(), r.value())) {
+            return null;
+        }
+        sent.remove(id, own);
+        return own;
+    }
+
+    /** How many of this process's writes the consumer applied without decoding them (for tests). */
+    synchronized long ownWritesNotDecoded() {
+        return ownWritesNotDecoded;
     }
 
     /** Runs {@code completion} on {@link #completions}, or here once this is closed. */
@@ -446,9 +484,19 @@ final class ResultsTopic implements AutoCloseable {
 
     /** Writes {@code record} ({@code put} or {@code reopen}); visible to {@link #get} here once acknowledged. */
     CompletableFuture<Void> write(RequestRecord record, boolean reopen) {
-        return send(record, reopen ? "reopen" : "put", null).thenAccept(meta -> {
+        RequestRecord stored = ResultFormat.asStored(record);
+        Sent sending = new Sent(stored, ResultFormat.encode(stored), clock.millis() + ttlMs);
+        sent.put(record.correlationId(), sending);
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null,
+                utf8(RESULT_PREFIX + record.correlationId()), sending.value(),
+                headers(reopen ? "reopen" : "put", null));
+        return send(r, "storing the status of " + record.correlationId()).whenComplete((meta, e) -> {
+            if (e != null) {
+                sent.remove(record.correlationId(), sending);
+            }
+        }).thenAccept(meta -> {
             TopicPartition tp = new TopicPartition(meta.topic(), meta.partition());
-            Pending own = new Pending(record, tp, meta.offset(), reopen, meta.timestamp() + ttlMs);
+            Pending own = new Pending(stored, tp, meta.offset(), reopen, meta.timestamp() + ttlMs);
             RequestRecord visible;
             synchronized (this) {
                 Pending earlier = pending.get(record.correlationId());

@@ -13,6 +13,7 @@ import io.openhqm.api.result.Status;
 import io.openhqm.toolkit.testing.MapPluginConfig;
 import io.openhqm.toolkit.testing.TestPluginContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -286,6 +287,65 @@ class KafkaResultStoreIT {
         join(a.discardPending("d2"));
         assertEquals(Optional.of(started), join(a.get("d2")));
         assertEquals(Optional.of(started), eventually(() -> join(b.get("d2")), Optional::isPresent));
+    }
+
+    /** A process's copy of the topic read directly, with a producer of its own (a process of its own). */
+    private ResultsTopic topicOf(String name) {
+        KafkaClients clients = new KafkaClients(KafkaConfig.parse(
+                new MapPluginConfig("queue.kafka", broker.queueConfig("results_topic", topic, "partitions", 2))));
+        KafkaProducer<byte[], byte[]> producer = clients.producer(name + "-producer");
+        opened.add(() -> producer.close(Duration.ofSeconds(5)));
+        ResultsTopic results = new ResultsTopic(clients, producer, Duration.ofMinutes(10), Clock.systemUTC(), name);
+        opened.add(results);
+        return results;
+    }
+
+    @Test
+    void aProcessAppliesItsOwnWritesWithoutDecodingThemInLogOrderWithAnotherWritersRecords() throws Exception {
+        ResultsTopic a = topicOf("own-a");
+        ResultsTopic b = topicOf("own-b");
+        // Not whole milliseconds: what A applies from its own writes must equal what B decodes from the topic.
+        Instant t = Instant.now().plusNanos(123_456);
+        int ids = 10;
+        for (int i = 0; i < ids; i++) {
+            String id = "own-" + i;
+            RequestRecord pending = RequestRecord.pending(id, t.plusMillis(i), "owner", Map.of("source", "web"));
+            join(a.write(pending, false));
+            Optional<RequestRecord> seenByB = eventually(() -> b.get(id), Optional::isPresent);
+            assertEquals(Status.PENDING, seenByB.orElseThrow().status(), "B sees A's put");
+            int appliedByA = i + 1;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (a.ownWritesNotDecoded() < appliedByA && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(appliedByA, a.ownWritesNotDecoded(), "A applied its put from the topic without decoding it");
+            assertEquals(seenByB, a.get(id), "A holds what B decoded");
+
+            // B finishes the id after A's put; A, not having read that yet, writes a stale PROCESSING after it.
+            RequestRecord done = pending.processing(1, t.plusMillis(i + 1)).finished(Status.COMPLETED,
+                    new Reply("{}".getBytes(StandardCharsets.UTF_8), "application/json", Map.of(), 200), null, 3,
+                    t.plusMillis(i + 2));
+            join(b.write(done, false));
+            join(a.write(pending.processing(2, t.plusMillis(i + 3)), false));
+            Optional<RequestRecord> finished = eventually(() -> a.get(id),
+                    r -> r.map(x -> x.status() == Status.COMPLETED).orElse(false));
+            assertEquals(Optional.of(ResultFormat.asStored(done)), finished, "terminal is final in A");
+            assertEquals(finished, eventually(() -> b.get(id), r -> r.equals(finished)), "and in B");
+            List<ConsumerRecord<byte[], byte[]>> log = readAll("result:" + id, 4);
+            assertEquals("restore", new String(log.getLast().headers().lastHeader("hqm-op").value(),
+                    StandardCharsets.UTF_8), "A read its stale put in log order and wrote the terminal record again");
+        }
+        RequestRecord solo = RequestRecord.pending("own-solo", t, null);
+        join(a.write(solo, false));
+        join(a.getLatest("own-0")); // a finished record: A reads every partition up to its end, past this put
+        assertEquals(Optional.of(ResultFormat.asStored(solo)), a.get("own-solo"), "kept once read back");
+        assertEquals(a.get("own-solo"), eventually(() -> b.get("own-solo"), Optional::isPresent));
+        assertEquals(ids + 1, a.ownWritesNotDecoded(), "A's stale puts were read, ignored, not applied");
+        assertEquals(ids, b.ownWritesNotDecoded(), "B applied its terminal puts without decoding them");
+        ResultsTopic later = topicOf("own-c");
+        for (int i = 0; i < ids; i++) {
+            assertEquals(a.get("own-" + i), later.get("own-" + i), "a process started later reads the same");
+        }
     }
 
     @Test

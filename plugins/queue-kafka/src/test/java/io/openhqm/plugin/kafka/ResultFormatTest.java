@@ -32,6 +32,17 @@ class ResultFormatTest {
     }
 
     @Test
+    void asStoredIsWhatDecodingGivesBack() {
+        Instant t = T0.plusNanos(456_789); // finer than the format keeps
+        RequestRecord finished = RequestRecord.pending("id-4", t, "owner", Map.of("k", "v")).processing(1, t)
+                .finished(Status.COMPLETED, new Reply(new byte[] {1}, "text/plain", Map.of(), -1), null, -5, t);
+        RequestRecord decoded = ResultFormat.decode(ResultFormat.encode(finished));
+        assertEquals(decoded, ResultFormat.asStored(finished));
+        assertEquals(decoded, ResultFormat.decode(ResultFormat.encode(ResultFormat.asStored(finished))));
+        assertEquals(T0, decoded.submittedAt());
+    }
+
+    @Test
     void claimsRoundTrip() {
         IdempotencyClaim claim = new IdempotencyClaim("owner/key", "fingerprint", "id-9");
         assertEquals(claim, ResultFormat.decodeClaim("owner/key", ResultFormat.encodeClaim(claim)));
