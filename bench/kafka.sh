@@ -4,6 +4,9 @@
 #   (a) ceiling: a kafka-producer-perf-test-style producer (bench/KafkaBench.java: the plugin's producer settings,
 #       acks=all, idempotent, linger.ms=5) sending 1 KiB records into openhqm-requests as fast as the broker
 #       acknowledges; those records are then deleted, so the server never sees them
+#   (a2) the same HTTP load as (b) against a minimal HTTP -> Kafka forwarder with no OpenHQM (bench/KafkaBench.java
+#       forward: Undertow, the server's version, one send with the same producer settings per request, 202 on the
+#       broker's acknowledgement): what this machine gives HTTP + wrk + the broker, so (b) / (a2) is OpenHQM's share
 #   (b) POST /api/v1/submit -> durably queued: a listener process (queue.type=kafka, results.type=kafka, the default of
 #       a Kafka-only deployment: the PENDING record to the results topic, the message to openhqm-requests, both
 #       acknowledged before the 202), wrk, 64 connections, 1 KiB bodies
@@ -44,7 +47,9 @@ else
 fi
 PID=
 BROKER=
+FORWARDER=
 cleanup() {
+  if [ -n "$FORWARDER" ]; then kill "$FORWARDER" 2>/dev/null; wait "$FORWARDER" 2>/dev/null || true; fi
   if [ -n "$PID" ]; then kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; fi
   if [ -n "$BROKER" ]; then kill "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null || true; fi
   rm -rf "$WORK"
@@ -52,7 +57,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "bench: failed at line $LINENO" >&2' ERR
 
+UNDERTOW=$(sed -n 's:.*<undertow.version>\(.*\)</undertow.version>.*:\1:p' pom.xml | head -1)
 mvn -B -ntp -q -f bench/kafka-classpath.xml dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" \
+  -Dundertow.version="$UNDERTOW" \
   > "$WORK/mvn.log" 2>&1 || { cat "$WORK/mvn.log" >&2; exit 1; }
 CP=$(cat "$WORK/classpath")
 kafka() { "$JAVA" -cp "$CP" "$@" 2>>"$WORK/tools.log" || { cat "$WORK/tools.log" >&2; return 1; }; }
@@ -106,6 +113,17 @@ echo "== (a) ceiling: one producer (acks=all, idempotent, linger.ms=5), 1 KiB re
 kafka bench/KafkaBench.java produce "$BOOTSTRAP" openhqm-requests 5 "$SECONDS_PER_RUN" > "$WORK/a.txt"
 kafka bench/KafkaBench.java truncate "$BOOTSTRAP" openhqm-requests
 
+echo "== (a2) the same load as (b) against a minimal HTTP -> Kafka forwarder (no OpenHQM), $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
+"$JAVA" -cp "$CP" bench/KafkaBench.java forward "$BOOTSTRAP" openhqm-requests "$FPORT" > "$WORK/forwarder.log" 2>&1 &
+FORWARDER=$!
+for _ in $(seq 1 600); do (echo > "/dev/tcp/127.0.0.1/$FPORT") 2>/dev/null && break; sleep 0.1; done
+wrk -t2 -c"$CONNECTIONS" -d5s -s bench/submit.lua "http://127.0.0.1:$FPORT" > /dev/null   # JIT warm-up
+f0=$(cpu_ticks "$FORWARDER"); fk0=$(cpu_ticks "$BROKER"); tf0=$(date +%s.%N)
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s bench/submit.lua "http://127.0.0.1:$FPORT" > "$WORK/a2.txt"
+f1=$(cpu_ticks "$FORWARDER"); fk1=$(cpu_ticks "$BROKER"); tf1=$(date +%s.%N)
+kill "$FORWARDER"; wait "$FORWARDER" 2>/dev/null || true; FORWARDER=
+kafka bench/KafkaBench.java truncate "$BOOTSTRAP" openhqm-requests
+
 echo "== (b) POST /api/v1/submit -> durably queued (listener only), $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
 start listener "$PORT" "${JFR:-}"
 wrk -t2 -c"$CONNECTIONS" -d5s -s bench/submit.lua "http://127.0.0.1:$PORT" > /dev/null   # JIT warm-up
@@ -132,6 +150,7 @@ if [ -n "${JFR_WORKER:-}" ]; then echo "(JFR recording of the worker: $JFR_WORKE
 stop
 
 a=$(awk '{ print $2 }' "$WORK/a.txt")
+a2=$(rps "$WORK/a2.txt")
 b=$(rps "$WORK/b.txt")
 c=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (t1 > t0 ? (c1 - c0) / (t1 - t0) : 0) }')
 cpu=$(awk -v c0="$c0" -v c1="$c1" -v u0="$u0" -v u1="$u1" -v hz="$(getconf CLK_TCK)" \
@@ -145,4 +164,9 @@ printf '  (c) processed, worker.count=16      %10.0f msg/s  = %.2f x (a); worker
 awk -v l0="$l0" -v l1="$l1" -v k0="$k0" -v k1="$k1" -v t0="$tb0" -v t1="$tb1" -v b="$b" -v hz="$(getconf CLK_TCK)" 'BEGIN {
   printf "      during (b): listener %.2f cores (%.0f us/req), broker %.2f cores (%.0f us/req)\n",
     (l1 - l0) / hz / (t1 - t0), (l1 - l0) / hz / (b * (t1 - t0)) * 1e6, (k1 - k0) / hz / (t1 - t0), (k1 - k0) / hz / (b * (t1 - t0)) * 1e6 }'
+printf '  (a2) HTTP -> Kafka forwarder, no OpenHQM %4.0f req/s  p50 %s  p99 %s  = %.2f x (a); (b) = %.2f x (a2)\n' "$a2" "$(pct "$WORK/a2.txt" 50%)" "$(pct "$WORK/a2.txt" 99%)" "$(awk -v x="$a2" -v a="$a" 'BEGIN{print x/a}')" "$(awk -v x="$a2" -v b="$b" 'BEGIN{print b/x}')"
+awk -v l0="$f0" -v l1="$f1" -v k0="$fk0" -v k1="$fk1" -v t0="$tf0" -v t1="$tf1" -v b="$a2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  printf "      during (a2): forwarder %.2f cores (%.0f us/req), broker %.2f cores (%.0f us/req)\n",
+    (l1 - l0) / hz / (t1 - t0), (l1 - l0) / hz / (b * (t1 - t0)) * 1e6, (k1 - k0) / hz / (t1 - t0), (k1 - k0) / hz / (b * (t1 - t0)) * 1e6 }'
 grep -h "Non-2xx\|Socket errors" "$WORK"/b.txt || true
+grep -h "Non-2xx\|Socket errors" "$WORK"/a2.txt | sed 's/^/(a2) /' || true

@@ -10,7 +10,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -74,6 +78,7 @@ final class ResultsTopic implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsTopic.class);
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(60);
     private static final long CHECK_EVERY_MS = 1000;
+    private static final int EXPIRY_LOOK_AHEAD = 1000;
     private static final String OP = "hqm-op";
     private static final String WRITER = "hqm-writer";
     private static final String RESTORES = "hqm-restores";
@@ -117,10 +122,10 @@ final class ResultsTopic implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().name("hqm-kafka-results-wait").daemon(true).factory());
 
-    // Guarded by this.
-    private final Map<String, Entry> records = new HashMap<>();
+    // Guarded by this. Records and claims in the order they were last written, so expiry looks at the oldest only.
+    private final LinkedHashMap<String, Entry> records = new LinkedHashMap<>();
     private final Map<String, Pending> pending = new HashMap<>();
-    private final Map<String, Claim> claims = new HashMap<>();
+    private final LinkedHashMap<String, Claim> claims = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private final Map<TopicPartition, List<OffsetWaiter>> offsetWaiters = new HashMap<>();
     private long ownWritesNotDecoded;
@@ -296,14 +301,30 @@ final class ResultsTopic implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops what expired from the oldest end of the records and claims, looking past at most
+     * {@link #EXPIRY_LOOK_AHEAD} live ones (a record written with a clock ahead of the others'), not at all of them:
+     * reads ignore an expired entry still held, so this only frees memory.
+     */
     private void expire() {
         long now = clock.millis();
         synchronized (this) {
-            records.values().removeIf(e -> e.expiresAtMs() <= now);
+            dropExpired(records.values(), Entry::expiresAtMs, now);
             pending.values().removeIf(p -> p.expiresAtMs() <= now);
-            claims.values().removeIf(c -> c.expiresAtMs() <= now);
+            dropExpired(claims.values(), Claim::expiresAtMs, now);
         }
         sent.values().removeIf(s -> s.expiresAtMs() <= now);
+    }
+
+    private static <T> void dropExpired(Collection<T> oldestFirst, ToLongFunction<T> expiresAtMs, long now) {
+        int live = 0;
+        for (Iterator<T> it = oldestFirst.iterator(); it.hasNext() && live < EXPIRY_LOOK_AHEAD; ) {
+            if (expiresAtMs.applyAsLong(it.next()) <= now) {
+                it.remove();
+            } else {
+                live++;
+            }
+        }
     }
 
     /** Applies one record of the topic, in log order. */
@@ -326,7 +347,7 @@ final class ResultsTopic implements AutoCloseable {
                     Claim held = claims.get(name);
                     boolean heldLive = held != null && held.expiresAtMs() > clock.millis();
                     if ("claim".equals(op) && !heldLive && live) {
-                        claims.put(name, new Claim(claim, expiresAt));
+                        claims.putLast(name, new Claim(claim, expiresAt));
                     } else if ("release".equals(op) && heldLive && held.claim().equals(claim)) {
                         claims.remove(name);
                     }
@@ -351,19 +372,20 @@ final class ResultsTopic implements AutoCloseable {
                                 restores = current.offset();
                             }
                         } else if (live) {
-                            records.put(id, new Entry(valueOf(id, r, own), r.offset(), false, expiresAt));
+                            records.putLast(id, new Entry(valueOf(id, r, own), r.offset(), false, expiresAt));
                         }
                     }
                     case "reopen" -> {
                         if (live) {
-                            records.put(id, new Entry(valueOf(id, r, own), r.offset(), true, expiresAt));
+                            records.putLast(id, new Entry(valueOf(id, r, own), r.offset(), true, expiresAt));
                         }
                     }
                     case "restore" -> {
                         long restored = Long.parseLong(header(r.headers(), RESTORES));
                         boolean reopenedSince = current != null && current.reopened() && current.offset() > restored;
                         if (!reopenedSince && live) {
-                            records.put(id, new Entry(ResultFormat.decode(r.value()), r.offset(), false, expiresAt));
+                            records.putLast(id,
+                                    new Entry(ResultFormat.decode(r.value()), r.offset(), false, expiresAt));
                         }
                     }
                     case "discard" -> {

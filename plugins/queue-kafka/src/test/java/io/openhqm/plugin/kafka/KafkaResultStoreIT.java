@@ -218,10 +218,21 @@ class KafkaResultStoreIT {
         ResultStore a = process("a", Duration.ofSeconds(2));
         ResultStore b = process("b", Duration.ofSeconds(2));
         join(a.put(completed("t1")));
-        assertTrue(eventually(() -> join(b.get("t1")), Optional::isPresent).isPresent());
-        Thread.sleep(2300);
+        join(a.put(completed("t2")));
+        join(a.put(RequestRecord.pending("t1", T0, "owner"))); // ignored: t1 is finished
+        assertTrue(eventually(() -> join(b.get("t2")), Optional::isPresent).isPresent());
+        Thread.sleep(1000);
+        join(a.put(completed("t3")));
+        Thread.sleep(1300);
         assertEquals(Optional.empty(), join(a.get("t1")));
         assertEquals(Optional.empty(), join(b.get("t1")));
+        assertTrue(join(a.get("t3")).isPresent(), "written a second later, t3 is still live");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!b.health().detail().contains(": 1 record(s)") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(b.health().detail().contains(": 1 record(s)"), "expired records are dropped from memory: "
+                + b.health().detail());
         assertEquals(Optional.empty(), join(process("late", Duration.ofSeconds(2)).get("t1")),
                 "a process reading the topic later skips expired records");
         try (Admin admin = broker.admin()) {
