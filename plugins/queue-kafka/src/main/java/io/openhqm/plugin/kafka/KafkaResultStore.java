@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Status and outcome per correlation id in the compacted results topic that every process reads in full
  * ({@link ResultsTopic}): reads and waits are answered from memory, writes go to the topic. A put completes once the
  * broker acknowledged it and is visible to {@link #get} in this process from then on, in other processes once they
- * have read it (usually within milliseconds). A waiter is woken by the terminal record arriving from the topic. A
+ * have read it (usually within milliseconds); every process holds its instants in whole milliseconds. A waiter is woken by the terminal record arriving from the topic. A
  * {@link #get} that finds a terminal record first reads the topic up to its current end, so a record reopened by
  * another process (a redrive) is never answered as still finished.
  *

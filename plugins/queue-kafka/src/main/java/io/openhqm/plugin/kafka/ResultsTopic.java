@@ -372,12 +372,12 @@ final class ResultsTopic implements AutoCloseable {
                                 restores = current.offset();
                             }
                         } else if (live) {
-                            records.putLast(id, new Entry(valueOf(id, r, own), r.offset(), false, expiresAt));
+                            records.putLast(id, new Entry(valueOf(r, own), r.offset(), false, expiresAt));
                         }
                     }
                     case "reopen" -> {
                         if (live) {
-                            records.putLast(id, new Entry(valueOf(id, r, own), r.offset(), true, expiresAt));
+                            records.putLast(id, new Entry(valueOf(r, own), r.offset(), true, expiresAt));
                         }
                     }
                     case "restore" -> {
@@ -416,11 +416,11 @@ final class ResultsTopic implements AutoCloseable {
     }
 
     /**
-     * The record {@code r} holds. When this process sent these very bytes for {@code id} ({@link #write}), that is
+     * The record {@code r} holds. When this process sent these very bytes for its id ({@link #write}), that is
      * the record it sent as decoding gives it ({@link ResultFormat#asStored}): equal bytes decode to equal records,
      * so this changes nothing that is applied, it only saves decoding this process's own writes.
      */
-    private RequestRecord valueOf(String id, ConsumerRecord<byte[], byte[]> r, Sent own) {
+    private RequestRecord valueOf(ConsumerRecord<byte[], byte[]> r, Sent own) {
         if (own != null) {
             ownWritesNotDecoded++;
             return own.record();

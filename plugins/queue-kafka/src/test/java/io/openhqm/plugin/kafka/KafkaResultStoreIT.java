@@ -317,7 +317,7 @@ class KafkaResultStoreIT {
         ResultsTopic b = topicOf("own-b");
         // Not whole milliseconds: what A applies from its own writes must equal what B decodes from the topic.
         Instant t = Instant.now().plusNanos(123_456);
-        int ids = 10;
+        int ids = 4;
         for (int i = 0; i < ids; i++) {
             String id = "own-" + i;
             RequestRecord pending = RequestRecord.pending(id, t.plusMillis(i), "owner", Map.of("source", "web"));
