@@ -16,6 +16,7 @@
 # Usage: bench/kafka.sh [seconds=15] [connections=64] [extra server options, e.g. --set 'queue.kafka.properties."linger.ms"=1']
 #        JFR=/tmp/listener.jfr bench/kafka.sh   also records a JFR profile of the listener during (b)
 #        JFR_WORKER=/tmp/worker.jfr ...          and of the worker during (c)
+#        BENCH_PORTS=19200 bench/kafka.sh       uses the ports 19200-19204 instead of free ones the system picks
 # Needs: wrk (apt-get install wrk), a JDK >= 21, Maven (resolves the broker from Maven Central once, see
 #        bench/kafka-classpath.xml), a built distribution (mvn -q -B package -DskipTests).
 set -euo pipefail
