@@ -11,6 +11,7 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.server.ingress.Submission;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
+import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -44,7 +45,7 @@ final class SubmitRequestParser {
 
     private final boolean forwardAll;
     /** Without {@code "*"}: the names carried (lower-case), looked up instead of lower-casing every header. */
-    private final List<String> carriedNames;
+    private final List<HttpString> carriedNames;
 
     SubmitRequestParser(List<String> forwardHeaders) {
         Set<String> names = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
@@ -52,7 +53,7 @@ final class SubmitRequestParser {
         Set<String> carried = new LinkedHashSet<>(SubmissionHeaders.TRACE_CONTEXT);
         carried.addAll(names);
         carried.removeIf(HopByHopHeaders::contains);
-        this.carriedNames = List.copyOf(carried);
+        this.carriedNames = carried.stream().map(HttpString::new).toList();
     }
 
     Submission parse(HttpServerExchange exchange, byte[] raw, ApiKeys.Caller caller) throws InvalidRequest {
@@ -227,10 +228,10 @@ final class SubmitRequestParser {
             }
             return headers;
         }
-        for (String name : carriedNames) {
+        for (HttpString name : carriedNames) {
             HeaderValues values = exchange.getRequestHeaders().get(name);
-            if (values != null && !values.isEmpty() && !name.equals(credentialHeader)) {
-                headers.put(name, String.join(", ", values));
+            if (values != null && !values.isEmpty() && !name.toString().equals(credentialHeader)) {
+                headers.put(name.toString(), String.join(", ", values));
             }
         }
         return headers;
