@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.HttpServerExchange;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -17,19 +16,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class RouteMetrics {
     private final MeterRegistry meters;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     RouteMetrics(MeterRegistry meters) {
         this.meters = meters;
     }
 
     HttpHandler wrap(String route, HttpHandler next) {
+        Map<String, MethodMeters> byMethod = new ConcurrentHashMap<>();
         return exchange -> {
             long started = System.nanoTime();
             exchange.addExchangeCompleteListener((done, nextListener) -> {
                 try {
-                    record(done, route, started);
+                    String method = methodTag(done.getRequestMethod().toString());
+                    byMethod.computeIfAbsent(method, m -> new MethodMeters(m, route))
+                            .record(done.getStatusCode(), System.nanoTime() - started);
                 } finally {
                     nextListener.proceed();
                 }
@@ -42,14 +42,25 @@ final class RouteMetrics {
         return Routes.HTTP_METHODS.contains(method) ? method : "OTHER";
     }
 
-    private void record(HttpServerExchange exchange, String route, long started) {
-        String method = methodTag(exchange.getRequestMethod().toString());
-        int status = exchange.getStatusCode();
-        counters.computeIfAbsent(method + ' ' + route + ' ' + status, key -> Counter.builder("openhqm.api.requests")
-                .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
-                .register(meters)).increment();
-        timers.computeIfAbsent(method + ' ' + route, key -> Timer.builder("openhqm.api.request.duration")
-                .tag("method", method).tag("route", route).register(meters))
-                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    /** The meters of one method on one route; the counter of each status is registered on its first use. */
+    private final class MethodMeters {
+        private final String method;
+        private final String route;
+        private final Timer duration;
+        private final Map<Integer, Counter> requestsByStatus = new ConcurrentHashMap<>();
+
+        MethodMeters(String method, String route) {
+            this.method = method;
+            this.route = route;
+            this.duration = Timer.builder("openhqm.api.request.duration").tag("method", method).tag("route", route)
+                    .register(meters);
+        }
+
+        void record(int status, long nanos) {
+            requestsByStatus.computeIfAbsent(status, s -> Counter.builder("openhqm.api.requests")
+                    .tag("method", method).tag("route", route).tag("status", Integer.toString(s))
+                    .register(meters)).increment();
+            duration.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 }

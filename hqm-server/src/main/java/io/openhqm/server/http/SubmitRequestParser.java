@@ -11,6 +11,7 @@ import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.server.ingress.Submission;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
+import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,10 +43,17 @@ final class SubmitRequestParser {
     static final int MAX_ATTRIBUTE_BYTES = 16 * 1024;
     static final int MAX_ATTRIBUTE_NAME = 128;
 
-    private final Set<String> forwardHeaders;
+    private final boolean forwardAll;
+    /** Without {@code "*"}: the names carried (lower-case), looked up instead of lower-casing every header. */
+    private final List<HttpString> carriedNames;
 
     SubmitRequestParser(List<String> forwardHeaders) {
-        this.forwardHeaders = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+        Set<String> names = Set.copyOf(forwardHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+        this.forwardAll = names.contains("*");
+        Set<String> carried = new LinkedHashSet<>(SubmissionHeaders.TRACE_CONTEXT);
+        carried.addAll(names);
+        carried.removeIf(HopByHopHeaders::contains);
+        this.carriedNames = carried.stream().map(HttpString::new).toList();
     }
 
     Submission parse(HttpServerExchange exchange, byte[] raw, ApiKeys.Caller caller) throws InvalidRequest {
@@ -210,12 +219,19 @@ final class SubmitRequestParser {
 
     private Map<String, String> forwarded(HttpServerExchange exchange, String credentialHeader) {
         Map<String, String> headers = new HashMap<>();
-        boolean all = forwardHeaders.contains("*");
-        for (HeaderValues values : exchange.getRequestHeaders()) {
-            String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
-            boolean carried = SubmissionHeaders.TRACE_CONTEXT.contains(name) || all || forwardHeaders.contains(name);
-            if (carried && !HopByHopHeaders.contains(name) && !name.equals(credentialHeader)) {
-                headers.put(name, String.join(", ", values));
+        if (forwardAll) {
+            for (HeaderValues values : exchange.getRequestHeaders()) {
+                String name = values.getHeaderName().toString().toLowerCase(Locale.ROOT);
+                if (!HopByHopHeaders.contains(name) && !name.equals(credentialHeader)) {
+                    headers.put(name, String.join(", ", values));
+                }
+            }
+            return headers;
+        }
+        for (HttpString name : carriedNames) {
+            HeaderValues values = exchange.getRequestHeaders().get(name);
+            if (values != null && !values.isEmpty() && !name.toString().equals(credentialHeader)) {
+                headers.put(name.toString(), String.join(", ", values));
             }
         }
         return headers;

@@ -82,6 +82,21 @@ class SubmitRequestParserTest {
     }
 
     @Test
+    void allHeadersOrTheListedOnesInAnyCaseAreForwardedButNeverHopByHopNorTheApiKey() throws Exception {
+        Map<String, String> sent = Map.of("X-Trace", "t-1", "x-other", "o", "Authorization", "Bearer k",
+                "Keep-Alive", "5", "TraceState", "s=1");
+        Submission all = new SubmitRequestParser(List.of("*")).parse(exchange(sent), bytes("{\"payload\": 1}"),
+                new ApiKeys.Caller("owner-1", "authorization"));
+        assertEquals(Map.of("x-trace", "t-1", "x-other", "o", "tracestate", "s=1"), all.headers());
+        Submission listed = new SubmitRequestParser(List.of("x-TRACE", "Authorization", "Connection"))
+                .parse(exchange(sent), bytes("{\"payload\": 1}"), new ApiKeys.Caller("owner-1", "authorization"));
+        assertEquals(Map.of("x-trace", "t-1", "tracestate", "s=1"), listed.headers());
+        Submission anonymous = new SubmitRequestParser(List.of("authorization"))
+                .parse(exchange(sent), bytes("{\"payload\": 1}"), ApiKeys.Caller.ANONYMOUS);
+        assertEquals(Map.of("authorization", "Bearer k", "tracestate", "s=1"), anonymous.headers());
+    }
+
+    @Test
     void theIdempotencyFingerprintAndTheRequestedIdComeFromTheHeaders() throws Exception {
         assertNull(parse("{\"payload\": 1}").fingerprint());
         Submission keyed = parser.parse(exchange(Map.of("Idempotency-Key", "k-1", "X-Correlation-ID", "order-7")),

@@ -6,6 +6,8 @@ import io.openhqm.api.result.RequestRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ViewsTest {
@@ -20,6 +22,18 @@ class ViewsTest {
         assertEquals("{\"correlation_id\":\"0b4cc2f4-5a0c-4b7e-9d3e-2f2b1b8f7a10\",\"status\":\"PENDING\","
                         + "\"submitted_at\":\"2026-11-29T12:00:00.123456Z\"}",
                 text(Views.acceptedJson(RequestRecord.pending("0b4cc2f4-5a0c-4b7e-9d3e-2f2b1b8f7a10", T, null))));
+    }
+
+    @Test
+    void theAcceptedAnswerIsWhatJacksonWritesForEveryCharacterOfAnId() throws Exception {
+        for (char c = 0; c < 0x250; c++) {
+            RequestRecord record = RequestRecord.pending("a" + c + "b", T, null);
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("correlation_id", record.correlationId());
+            view.put("status", "PENDING");
+            view.put("submitted_at", "2026-11-29T12:00:00.123456Z");
+            assertEquals(Json.MAPPER.writeValueAsString(view), text(Views.acceptedJson(record)), "char " + (int) c);
+        }
     }
 
     @Test
