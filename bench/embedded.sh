@@ -54,7 +54,7 @@ start() { # mode, health port, keep|fresh (the data folder), extra args...
   echo "server did not start:"; cat "$WORK/server-$mode.log"; exit 1
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
-metric() { curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" 'index($0, m) == 1 { print $NF; exit }'; }
+metric() { curl -fs --max-time 10 "http://127.0.0.1:$1/metrics" | awk -v m="$2" 'index($0, m) == 1 { print $NF; exit }' || true; }
 rps() { awk '/Requests\/sec/ { print $2 }' "$1"; }
 pct() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system time, in clock ticks
@@ -79,7 +79,8 @@ start worker $MGMT keep --set worker.count=16
 sleep "$WARM"
 d0=$(metric $MGMT "$COMPLETED"); d0=${d0:-0}
 j0=$(cpu "$PID"); t0=$(date +%s.%N)
-profile() { "$(dirname "$(readlink -f "/proc/$PID/exe")")/jcmd" "$PID" JVMTI.agent_load "$ASYNC_PROFILER" "'$1,$PROFILE'" >/dev/null; }
+profile() { "$(dirname "$(readlink -f "/proc/$PID/exe")")/jcmd" "$PID" JVMTI.agent_load "$ASYNC_PROFILER" "'$1,$PROFILE'" >/dev/null \
+  || echo "bench: could not $1 async-profiler" >&2; }
 [ -z "${PROFILE:-}" ] || profile start
 sleep "$SECONDS_PER_RUN"
 [ -z "${PROFILE:-}" ] || profile stop

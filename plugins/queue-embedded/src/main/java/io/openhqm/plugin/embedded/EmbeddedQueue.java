@@ -312,26 +312,26 @@ final class EmbeddedQueue implements Queue {
     }
 
     private void handBack(LeaseResult result) {
-        handBack(result.rows().stream().map(row -> new long[] {row.seq(), row.leaseId()}).toList());
+        handBack(result.rows());
     }
 
     /** Hands back leased deliveries no worker was given, without counting an attempt; does not wait. */
     void handBackUnused(List<EmbeddedDelivery> deliveries) {
         deliveries.forEach(this::forget);
-        handBack(deliveries.stream().map(d -> new long[] {d.seq(), d.leaseId()}).toList());
+        handBack(deliveries.stream()
+                .map(d -> new Leased(d.seq(), d.leaseId(), d.attempt(), d.history(), d.message())).toList());
     }
 
-    /** {@code leases}: seq and lease id of each. */
-    private void handBack(List<long[]> leases) {
+    private void handBack(List<Leased> leases) {
         if (leases.isEmpty()) {
             return;
         }
         database.write(s -> {
             PreparedStatement ps = s.prepare(DEFER_SQL);
-            for (long[] lease : leases) {
+            for (Leased lease : leases) {
                 ps.setLong(1, clock.millis());
-                ps.setLong(2, lease[0]);
-                ps.setLong(3, lease[1]);
+                ps.setLong(2, lease.seq());
+                ps.setLong(3, lease.leaseId());
                 ps.executeUpdate();
             }
             return null;
