@@ -58,6 +58,12 @@ final class EmbeddedDelivery implements Delivery {
         return history;
     }
 
+    /** The lease id of a row never leased before is recorded positive (see {@link EmbeddedQueue}). */
+    @Override
+    public boolean firstDelivery() {
+        return leaseId > 0;
+    }
+
     @Override
     public void ack() {
         settle("acknowledged", () -> queue.ack(this));

@@ -55,17 +55,23 @@ final class EmbeddedQueue implements Queue {
 
     private static final String INSERT_SQL = "INSERT INTO messages (queue, " + MessageRows.COLUMNS
             + ", visible_at) VALUES (?, " + MessageRows.PLACEHOLDERS + ", ?)";
-    private static final String LEASE_SQL = "UPDATE messages SET lease_owner = ?, lease_id = ?, visible_at = ?, "
-            + "attempt = attempt + 1 WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ? "
-            + "ORDER BY priority DESC, seq LIMIT ?) RETURNING seq, attempt, history, " + MessageRows.COLUMNS;
+    /**
+     * A row never leased has no lease id; one whose lease ended without removing it (handed back, deferred, retried,
+     * released at a restart) has lease id 0. A lease records its (positive) id negated on a row leased before, so the
+     * returned lease id tells a first delivery.
+     */
+    private static final String LEASE_SQL = "UPDATE messages SET lease_owner = ?1, lease_id = CASE WHEN lease_id IS "
+            + "NULL THEN ?2 ELSE -?2 END, visible_at = ?3, attempt = attempt + 1 WHERE seq IN (SELECT seq FROM "
+            + "messages WHERE queue = ?4 AND visible_at <= ?5 ORDER BY priority DESC, seq LIMIT ?6) "
+            + "RETURNING seq, lease_id, attempt, history, " + MessageRows.COLUMNS;
     private static final String NEXT_VISIBLE_SQL = "SELECT MIN(visible_at) FROM messages WHERE queue = ?";
-    private static final String RELEASE_OWNER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+    private static final String RELEASE_OWNER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = 0, "
             + "visible_at = ? WHERE queue = ? AND lease_owner = ?";
     private static final String RENEW_SQL = "UPDATE messages SET visible_at = ? WHERE seq = ? AND lease_id = ?";
     private static final String ACK_SQL = "DELETE FROM messages WHERE seq = ? AND lease_id = ?";
-    private static final String RETRY_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+    private static final String RETRY_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = 0, "
             + "visible_at = ?, history = ? WHERE seq = ? AND lease_id = ?";
-    private static final String DEFER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = NULL, "
+    private static final String DEFER_SQL = "UPDATE messages SET lease_owner = NULL, lease_id = 0, "
             + "visible_at = ?, attempt = attempt - 1 WHERE seq = ? AND lease_id = ?";
     private static final String DEAD_LETTER_SQL = "INSERT INTO dead_letters (queue, source_queue, "
             + MessageRows.COLUMNS + ", attempt, history, reason, dead_lettered_at_ns) SELECT ?, queue, "
@@ -76,12 +82,12 @@ final class EmbeddedQueue implements Queue {
     private static final String NOT_DUE_SQL = "SELECT count(*), count(lease_owner) FROM messages "
             + "WHERE queue = ? AND visible_at > ?";
 
-    /** One leased row. */
-    record Leased(long seq, int attempt, List<AttemptFailure> history, Message message) {
+    /** One leased row; {@code leaseId} is negative unless it is the message's first delivery. */
+    record Leased(long seq, long leaseId, int attempt, List<AttemptFailure> history, Message message) {
     }
 
     /** What one lease transaction returned, and when the next message becomes visible if none was due. */
-    record LeaseResult(long leaseId, List<Leased> rows, Long nextVisibleAt) {
+    record LeaseResult(List<Leased> rows, Long nextVisibleAt) {
     }
 
     private final EmbeddedDatabase database;
@@ -240,8 +246,7 @@ final class EmbeddedQueue implements Queue {
      * lease commits, the leased messages are handed back without counting an attempt.
      */
     LeaseResult lease(EmbeddedQueueConsumer consumer, int max) throws InterruptedException {
-        long leaseId = ThreadLocalRandom.current().nextLong();
-        CompletableFuture<LeaseResult> leasing = database.write(s -> leaseRows(s, leaseId, max));
+        CompletableFuture<LeaseResult> leasing = leaseAsync(max);
         LeaseResult result;
         try {
             result = EmbeddedDatabase.await(leasing);
@@ -251,16 +256,25 @@ final class EmbeddedQueue implements Queue {
         }
         if (consumer.isClosed() || closed.get()) {
             handBack(result);
-            return new LeaseResult(leaseId, List.of(), null);
+            return new LeaseResult(List.of(), null);
         }
         return result;
     }
 
+    /**
+     * Leases up to {@code max} due messages in the next group commit without waiting for it; the future completes on
+     * the writer thread, so what is chained onto it must be quick.
+     */
+    CompletableFuture<LeaseResult> leaseAsync(int max) {
+        long leaseId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        return database.write(s -> leaseRows(s, leaseId, max));
+    }
+
     /** Turns leased rows into deliveries whose leases this queue renews until they are settled. */
-    List<Delivery> deliveries(EmbeddedQueueConsumer consumer, LeaseResult result) {
-        List<Delivery> deliveries = new ArrayList<>(result.rows().size());
+    List<EmbeddedDelivery> deliveries(EmbeddedQueueConsumer consumer, LeaseResult result) {
+        List<EmbeddedDelivery> deliveries = new ArrayList<>(result.rows().size());
         for (Leased row : result.rows()) {
-            EmbeddedDelivery delivery = new EmbeddedDelivery(this, consumer, row.seq(), result.leaseId(),
+            EmbeddedDelivery delivery = new EmbeddedDelivery(this, consumer, row.seq(), row.leaseId(),
                     row.message(), row.attempt(), row.history());
             inFlight.add(delivery);
             deliveries.add(delivery);
@@ -280,40 +294,51 @@ final class EmbeddedQueue implements Queue {
         List<Leased> rows = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                rows.add(new Leased(rs.getLong(1), rs.getInt(2), JsonColumns.decodeHistory(rs.getString(3)),
-                        MessageRows.read(rs, 4)));
+                rows.add(new Leased(rs.getLong(1), rs.getLong(2), rs.getInt(3),
+                        JsonColumns.decodeHistory(rs.getString(4)), MessageRows.read(rs, 5)));
             }
         }
         if (!rows.isEmpty()) {
             // RETURNING does not keep the subquery's order
             rows.sort(Comparator.comparingInt((Leased r) -> -r.message().metadata().priority())
                     .thenComparingLong(Leased::seq));
-            return new LeaseResult(leaseId, rows, null);
+            return new LeaseResult(rows, null);
         }
         PreparedStatement next = s.prepare(NEXT_VISIBLE_SQL);
         next.setString(1, name);
         try (ResultSet rs = next.executeQuery()) {
-            return new LeaseResult(leaseId, rows, rs.next() ? Columns.getLong(rs, 1) : null);
+            return new LeaseResult(rows, rs.next() ? Columns.getLong(rs, 1) : null);
         }
     }
 
     private void handBack(LeaseResult result) {
-        if (result.rows().isEmpty()) {
+        handBack(result.rows());
+    }
+
+    /** Hands back leased deliveries no worker was given, without counting an attempt; does not wait. */
+    void handBackUnused(List<EmbeddedDelivery> deliveries) {
+        deliveries.forEach(this::forget);
+        handBack(deliveries.stream()
+                .map(d -> new Leased(d.seq(), d.leaseId(), d.attempt(), d.history(), d.message())).toList());
+    }
+
+    private void handBack(List<Leased> leases) {
+        if (leases.isEmpty()) {
             return;
         }
         database.write(s -> {
             PreparedStatement ps = s.prepare(DEFER_SQL);
-            for (Leased row : result.rows()) {
+            for (Leased lease : leases) {
                 ps.setLong(1, clock.millis());
-                ps.setLong(2, row.seq());
-                ps.setLong(3, result.leaseId());
+                ps.setLong(2, lease.seq());
+                ps.setLong(3, lease.leaseId());
                 ps.executeUpdate();
             }
             return null;
         }).whenComplete((ignored, failure) -> {
             if (failure != null) {
                 LOG.warn("embedded queue {}: could not hand back {} leased message(s); they are redelivered "
-                        + "after the visibility timeout: {}", name, result.rows().size(), failure.getMessage());
+                        + "after the visibility timeout: {}", name, leases.size(), failure.getMessage());
             }
             database.messages().signalAll();
         });

@@ -139,7 +139,8 @@ class EmbeddedQueueTest {
             List<String> order = new ArrayList<>();
             consumer.poll(2, SECOND).forEach(d -> order.add(d.message().correlationId()));
             consumer.poll(1, SECOND).forEach(d -> order.add(d.message().correlationId()));
-            consumer.poll(10, SECOND).forEach(d -> order.add(d.message().correlationId()));
+            // a poll returns the messages leased ahead at once, even fewer than asked for
+            pollAll(consumer, 3, SECOND).forEach(d -> order.add(d.message().correlationId()));
             assertEquals(List.of("b", "d", "e", "a", "c", "f"), order);
         }
     }
@@ -292,15 +293,18 @@ class EmbeddedQueueTest {
             queue.publish(message("m")).toCompletableFuture().join();
             Delivery d = consumer.poll(1, SECOND).getFirst();
             assertEquals(1, d.attempt());
+            assertTrue(d.firstDelivery());
             d.defer(Duration.ZERO);
 
             d = consumer.poll(1, SECOND).getFirst();
             assertEquals(1, d.attempt());
+            assertFalse(d.firstDelivery(), "a deferred message was handed out as never seen");
             assertEquals(List.of(), d.history());
             d.retry(Duration.ZERO, "boom");
 
             d = consumer.poll(1, SECOND).getFirst();
             assertEquals(2, d.attempt());
+            assertFalse(d.firstDelivery());
             d.defer(Duration.ofMillis(50));
 
             d = consumer.poll(1, SECOND).getFirst();
@@ -388,8 +392,47 @@ class EmbeddedQueueTest {
             List<Delivery> again = consumer.poll(10, Duration.ZERO);
             assertEquals(List.of("m-0", "m-1", "m-2"), again.stream().map(d -> d.message().correlationId()).toList());
             again.forEach(d -> assertEquals(2, d.attempt()));
+            again.forEach(d -> assertFalse(d.firstDelivery()));
             again.forEach(Delivery::ack);
         }
+    }
+
+    @Test
+    void aConsumerLeasesAheadAndHandsBackWhatItDidNotGiveOutWhenItCloses() throws Exception {
+        try (TestPluginContext process = process(home, "a"); EmbeddedQueue queue = queue(process)) {
+            for (int i = 0; i < 6; i++) {
+                queue.publish(message("m-" + i)).toCompletableFuture().join();
+            }
+            QueueConsumer first = queue.consumer("c1");
+            List<Delivery> given = new ArrayList<>(first.poll(2, SECOND));
+            assertEquals(List.of("m-0", "m-1"), ids(given));
+            assertEquals(4, queue.stats().inFlight(), "two leased ahead");
+            given.addAll(first.poll(2, Duration.ZERO)); // at once, from the ones leased ahead
+            assertEquals(List.of("m-0", "m-1", "m-2", "m-3"), ids(given));
+            given.forEach(d -> assertTrue(d.firstDelivery()));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (queue.stats().inFlight() < 6 && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertEquals(6, queue.stats().inFlight(), "the next two are leased ahead after the poll");
+
+            QueueConsumer second = queue.consumer("c2");
+            assertEquals(List.of(), second.poll(2, Duration.ZERO), "another consumer took a message leased ahead");
+            first.close();
+            List<Delivery> handedBack = pollAll(second, 2, Duration.ofSeconds(5));
+            assertEquals(List.of("m-4", "m-5"), ids(handedBack));
+            for (Delivery d : handedBack) {
+                assertEquals(1, d.attempt(), "handing back counted an attempt");
+                assertFalse(d.firstDelivery());
+                d.ack();
+            }
+            given.forEach(Delivery::ack); // leases given out stay valid after their consumer closed
+            assertEquals(0, queue.depth());
+        }
+    }
+
+    private static List<String> ids(List<Delivery> deliveries) {
+        return deliveries.stream().map(d -> d.message().correlationId()).toList();
     }
 
     @Test
@@ -427,6 +470,7 @@ class EmbeddedQueueTest {
             assertEquals(3, again.size());
             assertTrue(waited >= 600, "redelivered " + waited + " ms after the holder stopped renewing");
             again.forEach(d -> assertEquals(2, d.attempt()));
+            again.forEach(d -> assertFalse(d.firstDelivery()));
             again.forEach(Delivery::ack);
         }
     }
