@@ -20,15 +20,18 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -38,6 +41,13 @@ import org.slf4j.MDC;
  * delivery), marks it PROCESSING, runs the attempt within what is left of the message's timeout (which bounds its
  * whole processing, from the first attempt and across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
  * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
+ *
+ * <p>The attempt runs on the calling (worker) thread. One watchdog thread keeps the deadlines: at the earliest
+ * deadline of an attempt it interrupts the worker and concludes the attempt itself, on a thread of its own, so
+ * a processor that ignores the interrupt keeps its thread but never a message. Whoever claims an attempt first
+ * (the worker when the processor returns, the watchdog at the deadline, or {@link #stopAttempts} at shutdown)
+ * concludes it; the others' results are discarded, and a thread is interrupted only by the claim's winner,
+ * before the worker can see the claim lost.
  */
 public final class DeliveryPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
@@ -50,8 +60,11 @@ public final class DeliveryPipeline {
     private final Clock clock;
     private final MeterRegistry meters;
     private final boolean writeResults;
-    private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("hqm-attempt-", 0).factory());
+    private final ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().name("hqm-watchdog").daemon(true).factory());
+    private final ThreadFactory concluders = Thread.ofVirtual().name("hqm-timeout-", 0).factory();
+    private final Set<Run> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
 
     /**
      * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
@@ -66,18 +79,67 @@ public final class DeliveryPipeline {
         this.clock = clock;
         this.meters = meters;
         this.writeResults = writeResults;
+        watchdog.setRemoveOnCancelPolicy(true);
     }
 
-    /** Processes one delivery. */
+    /** Processes one delivery; returns when it is settled. */
     public void process(Delivery delivery) {
         process(List.of(delivery));
     }
 
+    /** Processes deliveries together (see {@link #process(List, Runnable)}); returns when all are settled. */
+    public void process(List<Delivery> deliveries) {
+        CountDownLatch settled = new CountDownLatch(1);
+        process(deliveries, settled::countDown);
+        boolean interrupted = false;
+        while (settled.getCount() > 0) {
+            try {
+                settled.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Processes deliveries together: one {@link Processor#process} for a single one, one
-     * {@link Processor#processBatch} for several; each is stored and settled by its own outcome.
+     * {@link Processor#processBatch} for several, on the calling thread; each is stored and settled by its own
+     * outcome. Runs {@code settled} once, when every delivery is settled or handed back: before this returns,
+     * unless the attempt was taken over (at its deadline, or by {@link #stopAttempts}), then by the thread that
+     * concludes it, possibly after this returned or while the processor still runs.
      */
-    public void process(List<Delivery> deliveries) {
+    public void process(List<Delivery> deliveries, Runnable settled) {
+        boolean takenOver = false;
+        try {
+            List<Started> started = startAll(deliveries);
+            if (started.isEmpty()) {
+                return;
+            }
+            Run run = new Run(started, settled);
+            List<Outcome> outcomes = run.attempt();
+            if (outcomes == null) {
+                takenOver = true;
+                return;
+            }
+            // An interrupt left by the processor must not fail the stores; one now is the shutdown's.
+            if (Thread.interrupted() && stopping) {
+                Thread.currentThread().interrupt();
+                started.forEach(s -> handBack(s.delivery()));
+                return;
+            }
+            concludeAll(started, outcomes, run.startedNanos);
+        } finally {
+            if (!takenOver) {
+                settled.run();
+            }
+        }
+    }
+
+    /** Starts each delivery; at an interrupt, hands back all (those started too) and returns none. */
+    private List<Started> startAll(List<Delivery> deliveries) {
         List<Started> started = new ArrayList<>(deliveries.size());
         for (int i = 0; i < deliveries.size(); i++) {
             Delivery delivery = deliveries.get(i);
@@ -91,25 +153,17 @@ public final class DeliveryPipeline {
                 Thread.currentThread().interrupt();
                 deliveries.subList(i, deliveries.size()).forEach(this::handBack);
                 started.forEach(s -> handBack(s.delivery()));
-                return;
+                return List.of();
             } catch (RuntimeException e) {
                 storeFailed(delivery, e);
             } finally {
                 MDC.remove("correlation_id");
             }
         }
-        if (started.isEmpty()) {
-            return;
-        }
-        long startedNanos = System.nanoTime();
-        List<Outcome> outcomes;
-        try {
-            outcomes = run(started);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            started.forEach(s -> handBack(s.delivery()));
-            return;
-        }
+        return started;
+    }
+
+    private void concludeAll(List<Started> started, List<Outcome> outcomes, long startedNanos) {
         for (int i = 0; i < started.size(); i++) {
             Started one = started.get(i);
             MDC.put("correlation_id", one.delivery().message().correlationId());
@@ -179,40 +233,130 @@ public final class DeliveryPipeline {
     }
 
     /**
-     * Runs the attempt (or the batch) until the earliest deadline, the end of a message's whole processing time
-     * (counted from its first attempt). A {@code null} outcome means that message ran out of time.
+     * One attempt (of one delivery or a batch) on its worker's thread, watched until the earliest deadline, the end
+     * of a message's whole processing time (counted from its first attempt). Claimed once: by the worker when the
+     * processor returns, by the watchdog at the deadline, or at shutdown; the winner concludes it and runs
+     * {@code settled}.
      */
-    private List<Outcome> run(List<Started> started) throws InterruptedException {
-        Instant earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
-        Future<List<Outcome>> running = attempts.submit(() -> started.size() == 1
-                ? List.of(processor.process(started.getFirst().delivery().message(),
-                        started.getFirst().item().attempt()))
-                : processor.processBatch(started.stream().map(Started::item).toList()));
-        try {
-            List<Outcome> outcomes = running.get(Math.max(0, Duration.between(clock.instant(), earliest).toNanos()),
-                    TimeUnit.NANOSECONDS);
-            if (outcomes == null || outcomes.size() != started.size()
-                    || outcomes.stream().anyMatch(outcome -> outcome == null)) {
-                Outcome wrong = new Outcome.Failed("the processor returned " + (outcomes == null ? "no list"
-                        : outcomes.size() + " outcomes (or a null one)") + " for " + started.size() + " messages",
-                        null);
-                return Collections.nCopies(started.size(), wrong);
+    private final class Run {
+        private static final int RUNNING = 0;
+        private static final int DONE = 1;
+        private static final int TIMED_OUT = 2;
+        private static final int STOPPED = 3;
+
+        private final Thread worker = Thread.currentThread();
+        private final List<Started> started;
+        private final Runnable settled;
+        private final Instant earliest;
+        private final long startedNanos = System.nanoTime();
+        private int state = RUNNING; // guarded by this
+        private ScheduledFuture<?> alarm; // guarded by this
+
+        Run(List<Started> started, Runnable settled) {
+            this.started = started;
+            this.settled = settled;
+            this.earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
+        }
+
+        /** Runs the attempt: its outcomes, or {@code null} when another thread concludes it. */
+        List<Outcome> attempt() {
+            running.add(this);
+            arm(earliest);
+            if (stopping && stop()) {
+                return null;
             }
-            return outcomes;
-        } catch (TimeoutException e) {
-            running.cancel(true);
-            Instant now = clock.instant();
-            List<Outcome> outcomes = new ArrayList<>(started.size());
-            for (Started one : started) {
-                outcomes.add(now.isBefore(one.deadline())
-                        ? new Outcome.Retry("its batch was stopped at another message's timeout", null) : null);
+            List<Outcome> outcomes = call();
+            if (claim(DONE)) {
+                return outcomes;
             }
-            return outcomes;
-        } catch (ExecutionException e) {
-            return Collections.nCopies(started.size(), classify(e.getCause()));
-        } catch (InterruptedException e) {
-            running.cancel(true);
-            throw e;
+            Thread.interrupted(); // the claim's winner interrupted this thread before it could see the claim lost
+            return null;
+        }
+
+        private List<Outcome> call() {
+            try {
+                List<Outcome> outcomes = started.size() == 1
+                        ? List.of(processor.process(started.getFirst().delivery().message(),
+                                started.getFirst().item().attempt()))
+                        : processor.processBatch(started.stream().map(Started::item).toList());
+                if (outcomes == null || outcomes.size() != started.size()
+                        || outcomes.stream().anyMatch(outcome -> outcome == null)) {
+                    Outcome wrong = new Outcome.Failed("the processor returned " + (outcomes == null ? "no list"
+                            : outcomes.size() + " outcomes (or a null one)") + " for " + started.size()
+                            + " messages", null);
+                    return Collections.nCopies(started.size(), wrong);
+                }
+                return outcomes;
+            } catch (Throwable failure) {
+                return Collections.nCopies(started.size(), classify(failure));
+            }
+        }
+
+        /** Makes {@code to} the attempt's end if it is still running; interrupts the worker unless it claims. */
+        private boolean claim(int to) {
+            ScheduledFuture<?> pending;
+            synchronized (this) {
+                if (state != RUNNING) {
+                    return false;
+                }
+                state = to;
+                if (to != DONE) {
+                    worker.interrupt();
+                }
+                pending = alarm;
+            }
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            running.remove(this);
+            return true;
+        }
+
+        private synchronized void arm(Instant at) {
+            if (state != RUNNING) {
+                return;
+            }
+            try {
+                alarm = watchdog.schedule(this::alarm, Math.max(0, Duration.between(clock.instant(), at).toNanos()),
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException shutDown) {
+                alarm = null; // the pipeline is shut down: stopAttempts claims this run
+            }
+        }
+
+        /** On the watchdog: at the deadline, stops the attempt and concludes it on a new thread. */
+        private void alarm() {
+            if (clock.instant().isBefore(earliest)) {
+                arm(earliest);
+                return;
+            }
+            if (!claim(TIMED_OUT)) {
+                return;
+            }
+            concluders.newThread(() -> {
+                try {
+                    Instant now = clock.instant();
+                    List<Outcome> outcomes = new ArrayList<>(started.size());
+                    for (Started one : started) {
+                        outcomes.add(now.isBefore(one.deadline())
+                                ? new Outcome.Retry("its batch was stopped at another message's timeout", null)
+                                : null);
+                    }
+                    concludeAll(started, outcomes, startedNanos);
+                } finally {
+                    settled.run();
+                }
+            }).start();
+        }
+
+        /** At shutdown: interrupts the attempt and hands its deliveries back, unless it already ended. */
+        boolean stop() {
+            if (!claim(STOPPED)) {
+                return false;
+            }
+            started.forEach(s -> handBack(s.delivery()));
+            settled.run();
+            return true;
         }
     }
 
@@ -360,8 +504,19 @@ public final class DeliveryPipeline {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    /** Stops attempts still running (interrupting them). */
+    /**
+     * Interrupts the attempts running now and hands their deliveries back (on this thread, so a processor that
+     * ignores the interrupt keeps no message); deliveries of attempts that start from now on are handed back
+     * unprocessed.
+     */
+    void stopAttempts() {
+        stopping = true;
+        running.forEach(Run::stop);
+    }
+
+    /** Stops attempts still running ({@link #stopAttempts}) and the watchdog. */
     void shutdownNow() {
-        attempts.shutdownNow();
+        stopAttempts();
+        watchdog.shutdownNow();
     }
 }

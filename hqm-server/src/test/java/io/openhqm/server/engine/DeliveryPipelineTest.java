@@ -1,10 +1,13 @@
 package io.openhqm.server.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openhqm.api.HqmException;
+import io.openhqm.api.message.Message;
+import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.processing.Outcome;
 import io.openhqm.api.processing.Processor;
 import io.openhqm.api.queue.Delivery;
@@ -17,6 +20,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +33,14 @@ class DeliveryPipelineTest {
     final AtomicInteger calls = new AtomicInteger();
 
     DeliveryPipeline pipeline(Processor processor) {
+        return pipeline(processor, Duration.ofSeconds(1));
+    }
+
+    DeliveryPipeline pipeline(Processor processor, Duration timeout) {
         return new DeliveryPipeline((message, attempt) -> {
             calls.incrementAndGet();
             return processor.process(message, attempt);
-        }, results, true, new RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(20)), Duration.ofSeconds(1),
+        }, results, true, new RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(20)), timeout,
                 Clock.systemUTC(), new SimpleMeterRegistry());
     }
 
@@ -145,5 +155,86 @@ class DeliveryPipelineTest {
 
         assertEquals(List.of("deadLetter slow"), queue.settled);
         assertEquals(Status.TIMEOUT, results.records.get("slow").status());
+    }
+
+    @Test
+    void aProcessorIgnoringTheInterruptEndsTimeoutAtTheDeadlineAndItsLateResultIsDiscarded() throws Exception {
+        queue.add("stuck", "{}", null);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger interrupts = new AtomicInteger();
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            while (true) {
+                try {
+                    release.await();
+                    return Outcome.completed(Reply.json("{}"));
+                } catch (InterruptedException ignored) {
+                    interrupts.incrementAndGet();
+                }
+            }
+        }, Duration.ofMillis(300));
+        Delivery delivery = next();
+        CountDownLatch settled = new CountDownLatch(1);
+        long started = System.nanoTime();
+        Thread worker = Thread.ofVirtual().start(() -> pipeline.process(List.of(delivery), settled::countDown));
+
+        assertTrue(settled.await(5, TimeUnit.SECONDS), "not settled while the processor hangs");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertTrue(ms >= 290 && ms < 3_000, "settled after " + ms + " ms with a 300 ms timeout");
+        assertTrue(worker.isAlive(), "the processor still holds its thread");
+        assertEquals(1, interrupts.get());
+        assertEquals(List.of("deadLetter stuck"), queue.settled);
+        assertEquals(Status.TIMEOUT, results.records.get("stuck").status());
+
+        release.countDown();
+        worker.join(5_000);
+        assertFalse(worker.isAlive());
+        assertEquals(List.of("deadLetter stuck"), queue.settled, "the late outcome was discarded");
+        assertEquals(Status.TIMEOUT, results.records.get("stuck").status());
+    }
+
+    @Test
+    void aTimedOutAttemptsInterruptNeverReachesTheNextDeliveryOnTheSameThread() throws Exception {
+        // Attempts that end around their deadline, racing the watchdog: whichever concludes, the thread goes on to
+        // the next delivery uninterrupted, so its stores succeed.
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            if (message.correlationId().startsWith("racing")) {
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            return Outcome.completed(Reply.json("{}"));
+        });
+        for (int i = 0; i < 50; i++) {
+            queue.publish(new Message("racing-" + i, new byte[0], "application/json", Map.of(),
+                    new MessageMetadata(null, null, null, null, 0, Duration.ofMillis(5), Instant.now(), null, null)));
+            queue.add("next-" + i, "{}", null);
+            pipeline.process(next());
+            assertFalse(Thread.currentThread().isInterrupted(), "interrupted after attempt " + i);
+            pipeline.process(next());
+        }
+
+        assertEquals(50, queue.settled.stream().filter(s -> s.startsWith("ack next-")).count(), queue.settled
+                .toString());
+        assertEquals(100, queue.settled.size());
+    }
+
+    @Test
+    void aBatchIsStoppedAtItsEarliestDeadline() throws Exception {
+        queue.add("a", "{}", null);
+        queue.add("b", "{}", null);
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            Thread.sleep(10_000);
+            return Outcome.completed(Reply.json("{}"));
+        }, Duration.ofSeconds(2));
+        // a's first attempt began 1.5 s ago (it waits for a retry), so its deadline comes first; b still has time
+        Instant earlier = Instant.now().minusMillis(1_500);
+        results.put(RequestRecord.pending("a", earlier, null).processing(1, earlier).waitingForRetry("x", earlier));
+
+        pipeline.process(List.of(next(), next()));
+
+        assertEquals(List.of("deadLetter a", "retry b"), queue.settled);
+        assertEquals(Status.TIMEOUT, results.records.get("a").status());
+        assertEquals(Status.PENDING, results.records.get("b").status());
     }
 }
