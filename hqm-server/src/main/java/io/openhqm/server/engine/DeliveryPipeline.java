@@ -38,16 +38,19 @@ import org.slf4j.MDC;
 
 /**
  * Processes one delivery: skips it if its result is already stored (read unless it is the message's first
- * delivery), marks it PROCESSING, runs the attempt within what is left of the message's timeout (which bounds its
- * whole processing, from the first attempt and across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
- * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
+ * delivery), runs the attempt (marking it PROCESSING once it has run for the processing-status delay) within what
+ * is left of the message's timeout (which bounds its whole processing, from the first attempt and across retries),
+ * stores the outcome, and only then settles the delivery (ack, retry with backoff, dead-letter, or defer). A failure
+ * to store anything leaves the message to be delivered again.
  *
  * <p>The attempt runs on the calling (worker) thread. One watchdog thread keeps the deadlines: at the earliest
  * deadline of an attempt it interrupts the worker and concludes the attempt itself, on a thread of its own, so
  * a processor that ignores the interrupt keeps its thread but never a message. Whoever claims an attempt first
  * (the worker when the processor returns, the watchdog at the deadline, or {@link #stopAttempts} at shutdown)
  * concludes it; the others' results are discarded, and a thread is interrupted only by the claim's winner,
- * before the worker can see the claim lost.
+ * before the worker can see the claim lost. The watchdog also stores the PROCESSING record of an attempt still
+ * running after the processing-status delay (zero: the worker stores it before the attempt), so a message that
+ * finishes sooner goes from PENDING to its outcome with one write less.
  */
 public final class DeliveryPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
@@ -60,18 +63,23 @@ public final class DeliveryPipeline {
     private final Clock clock;
     private final MeterRegistry meters;
     private final boolean writeResults;
+    private final Duration processingStatusDelay;
     private final ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().name("hqm-watchdog").daemon(true).factory());
     private final ThreadFactory concluders = Thread.ofVirtual().name("hqm-timeout-", 0).factory();
+    private final ThreadFactory markers = Thread.ofVirtual().name("hqm-mark-", 0).factory();
     private final Set<Run> running = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     /**
-     * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
-     *                     is processed and only settled
+     * @param writeResults          whether to read and store records ({@code worker.write_results}); without,
+     *                              every delivery is processed and only settled
+     * @param processingStatusDelay how long an attempt runs before its PROCESSING record is stored
+     *                              ({@code worker.processing_status_delay}); zero: before the attempt starts
      */
-    public DeliveryPipeline(Processor processor, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
-                          Duration defaultTimeout, Clock clock, MeterRegistry meters) {
+    public DeliveryPipeline(Processor processor, ResultStore results, boolean writeResults,
+                            Duration processingStatusDelay, RetryPolicy retryPolicy, Duration defaultTimeout,
+                            Clock clock, MeterRegistry meters) {
         this.processor = processor;
         this.results = results;
         this.retryPolicy = retryPolicy;
@@ -79,6 +87,7 @@ public final class DeliveryPipeline {
         this.clock = clock;
         this.meters = meters;
         this.writeResults = writeResults;
+        this.processingStatusDelay = processingStatusDelay;
         watchdog.setRemoveOnCancelPolicy(true);
     }
 
@@ -180,9 +189,12 @@ public final class DeliveryPipeline {
         }
     }
 
-    /** A delivery about to run: its PROCESSING record is being stored meanwhile. */
+    /**
+     * A delivery about to run. {@code marked} completes when its PROCESSING record is stored, or when it is known
+     * that none will be (the attempt ended before the processing-status delay).
+     */
     private record Started(Delivery delivery, RequestRecord processing, Instant deadline,
-                           CompletionStage<Void> marked) {
+                           CompletableFuture<Void> marked) {
         BatchItem item() {
             return new BatchItem(delivery.message(), new Attempt(delivery.attempt(), deadline));
         }
@@ -190,7 +202,8 @@ public final class DeliveryPipeline {
 
     /**
      * Settles a delivery that needs no attempt (already finished, out of deliveries or of time) and returns
-     * {@code null}, or starts storing PROCESSING and returns it ready to run.
+     * {@code null}, or returns it ready to run (with no processing-status delay, its PROCESSING record is being
+     * stored meanwhile).
      */
     private Started start(Delivery delivery) throws InterruptedException {
         Message message = delivery.message();
@@ -218,8 +231,29 @@ public final class DeliveryPipeline {
                     "timeout", System.nanoTime());
             return null;
         }
-        // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
-        return new Started(delivery, processing, deadline, write(processing));
+        Started ready = new Started(delivery, processing, deadline, new CompletableFuture<>());
+        if (!marksLater()) {
+            mark(ready); // processing starts while PROCESSING is being stored
+        }
+        return ready;
+    }
+
+    private boolean marksLater() {
+        return writeResults && processingStatusDelay.isPositive();
+    }
+
+    private void mark(Started one) {
+        try {
+            write(one.processing()).whenComplete((stored, failure) -> {
+                if (failure == null) {
+                    one.marked().complete(null);
+                } else {
+                    one.marked().completeExceptionally(failure);
+                }
+            });
+        } catch (RuntimeException e) {
+            one.marked().completeExceptionally(e);
+        }
     }
 
     private void storeFailed(Delivery delivery, RuntimeException e) {
@@ -248,20 +282,24 @@ public final class DeliveryPipeline {
         private final List<Started> started;
         private final Runnable settled;
         private final Instant earliest;
+        /** When to store PROCESSING, or {@code null} if that is not the watchdog's to do. */
+        private final Instant markAt;
         private final long startedNanos = System.nanoTime();
         private int state = RUNNING; // guarded by this
+        private boolean markSent; // guarded by this
         private ScheduledFuture<?> alarm; // guarded by this
 
         Run(List<Started> started, Runnable settled) {
             this.started = started;
             this.settled = settled;
             this.earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
+            this.markAt = marksLater() ? clock.instant().plus(processingStatusDelay) : null;
         }
 
         /** Runs the attempt: its outcomes, or {@code null} when another thread concludes it. */
         List<Outcome> attempt() {
             running.add(this);
-            arm(earliest);
+            arm(nextAlarm());
             if (stopping && stop()) {
                 return null;
             }
@@ -292,9 +330,13 @@ public final class DeliveryPipeline {
             }
         }
 
-        /** Makes {@code to} the attempt's end if it is still running; interrupts the worker unless it claims. */
+        /**
+         * Makes {@code to} the attempt's end if it is still running; interrupts the worker unless it claims. A
+         * PROCESSING record not yet sent is not sent any more.
+         */
         private boolean claim(int to) {
             ScheduledFuture<?> pending;
+            boolean unmarked;
             synchronized (this) {
                 if (state != RUNNING) {
                     return false;
@@ -304,12 +346,31 @@ public final class DeliveryPipeline {
                     worker.interrupt();
                 }
                 pending = alarm;
+                unmarked = markAt != null && !markSent;
             }
             if (pending != null) {
                 pending.cancel(false);
             }
+            if (unmarked) {
+                started.forEach(one -> one.marked().complete(null));
+            }
             running.remove(this);
             return true;
+        }
+
+        private synchronized Instant nextAlarm() {
+            return markAt != null && !markSent && markAt.isBefore(earliest) ? markAt : earliest;
+        }
+
+        /** On the watchdog: stores PROCESSING (on a new thread) for an attempt still running. */
+        private void markProcessing() {
+            synchronized (this) {
+                if (state != RUNNING || markSent) {
+                    return;
+                }
+                markSent = true;
+            }
+            markers.newThread(() -> started.forEach(DeliveryPipeline.this::mark)).start();
         }
 
         private synchronized void arm(Instant at) {
@@ -324,10 +385,17 @@ public final class DeliveryPipeline {
             }
         }
 
-        /** On the watchdog: at the deadline, stops the attempt and concludes it on a new thread. */
+        /**
+         * On the watchdog: after the processing-status delay, marks the attempt PROCESSING; at the deadline, stops
+         * it and concludes it on a new thread.
+         */
         private void alarm() {
-            if (clock.instant().isBefore(earliest)) {
-                arm(earliest);
+            Instant now = clock.instant();
+            if (now.isBefore(earliest)) {
+                if (markAt != null && !now.isBefore(markAt)) {
+                    markProcessing();
+                }
+                arm(nextAlarm());
                 return;
             }
             if (!claim(TIMED_OUT)) {
@@ -335,7 +403,6 @@ public final class DeliveryPipeline {
             }
             concluders.newThread(() -> {
                 try {
-                    Instant now = clock.instant();
                     List<Outcome> outcomes = new ArrayList<>(started.size());
                     for (Started one : started) {
                         outcomes.add(now.isBefore(one.deadline())
@@ -362,8 +429,8 @@ public final class DeliveryPipeline {
 
     /**
      * Stores the outcome of one delivery's attempt ({@code null}: it ran out of time), then settles it. A terminal
-     * outcome does not wait for the PROCESSING put sent before the attempt (a terminal record is final, so that put
-     * cannot undo it); a PENDING one does, so it is stored after PROCESSING.
+     * outcome does not wait for the PROCESSING put (a terminal record is final, so that put cannot undo it); a
+     * PENDING one does if that put was sent, so it is stored after PROCESSING.
      */
     private void conclude(Started one, Outcome outcome, long started) throws InterruptedException {
         Delivery delivery = one.delivery();

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,10 +38,14 @@ class DeliveryPipelineTest {
     }
 
     DeliveryPipeline pipeline(Processor processor, Duration timeout) {
+        return pipeline(processor, timeout, Duration.ofMillis(50));
+    }
+
+    DeliveryPipeline pipeline(Processor processor, Duration timeout, Duration processingStatusDelay) {
         return new DeliveryPipeline((message, attempt) -> {
             calls.incrementAndGet();
             return processor.process(message, attempt);
-        }, results, true, new RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(20)), timeout,
+        }, results, true, processingStatusDelay, new RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(20)), timeout,
                 Clock.systemUTC(), new SimpleMeterRegistry());
     }
 
@@ -236,5 +241,89 @@ class DeliveryPipelineTest {
         assertEquals(List.of("deadLetter a", "retry b"), queue.settled);
         assertEquals(Status.TIMEOUT, results.records.get("a").status());
         assertEquals(Status.PENDING, results.records.get("b").status());
+    }
+
+    /** Waits up to {@code ms} for the stored status of {@code id} to be {@code status}. */
+    boolean statusWithin(String id, Status status, long ms) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (System.nanoTime() < until) {
+            RequestRecord stored = results.records.get(id);
+            if (stored != null && stored.status() == status) {
+                return true;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
+    @Test
+    void aFastAttemptStoresNoProcessingStatusAndASlowOneStoresItWhileItRuns() throws Exception {
+        queue.add("fast", "{}", null);
+        queue.add("slow", "{}", null);
+        AtomicInteger sawProcessing = new AtomicInteger();
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            if (message.correlationId().equals("slow") && statusWithin("slow", Status.PROCESSING, 2_000)) {
+                sawProcessing.incrementAndGet();
+            }
+            return Outcome.completed(Reply.json("{}"));
+        }, Duration.ofSeconds(5), Duration.ofMillis(100));
+
+        pipeline.process(next());
+        pipeline.process(next());
+
+        assertEquals(List.of("fast COMPLETED", "slow PROCESSING", "slow COMPLETED"), results.puts);
+        assertEquals(1, sawProcessing.get(), "PROCESSING was stored while the attempt ran");
+        assertEquals(List.of("ack fast", "ack slow"), queue.settled);
+    }
+
+    @Test
+    void withNoDelayProcessingIsStoredBeforeTheAttempt() throws Exception {
+        queue.add("a", "{}", null);
+        List<Status> seenByTheAttempt = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pipeline((message, attempt) -> {
+            seenByTheAttempt.add(results.records.get("a").status());
+            return Outcome.completed(Reply.json("{}"));
+        }, Duration.ofSeconds(5), Duration.ZERO).process(next());
+
+        assertEquals(List.of(Status.PROCESSING), seenByTheAttempt);
+        assertEquals(List.of("a PROCESSING", "a COMPLETED"), results.puts);
+    }
+
+    @Test
+    void aRetryBeforeTheDelayStoresOnlyPendingWithTheStartOfTheFirstAttempt() throws Exception {
+        queue.add("r", "{}", null);
+        Instant before = Instant.now();
+        pipeline((message, attempt) -> {
+            throw HqmException.transientFailure("backend busy", null);
+        }, Duration.ofSeconds(5), Duration.ofSeconds(1)).process(next());
+
+        assertEquals(List.of("r PENDING"), results.puts);
+        RequestRecord stored = results.records.get("r");
+        assertEquals(1, stored.attempts());
+        assertEquals("backend busy", stored.error());
+        assertFalse(stored.startedAt().isBefore(before), "the timeout counts from this attempt");
+        assertEquals(List.of("retry r"), queue.settled);
+    }
+
+    @Test
+    void aRetryAfterTheMarkStoresPendingOnlyOnceProcessingIsStored() throws Exception {
+        queue.add("r", "{}", null);
+        CompletableFuture<Void> processingStored = new CompletableFuture<>();
+        results.holdProcessingPuts = processingStored;
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            Thread.sleep(200); // past the 20 ms delay: PROCESSING is sent, and held by the store
+            throw HqmException.transientFailure("backend busy", null);
+        }, Duration.ofSeconds(5), Duration.ofMillis(20));
+        Delivery delivery = next();
+        CountDownLatch settled = new CountDownLatch(1);
+        Thread.ofVirtual().start(() -> pipeline.process(List.of(delivery), settled::countDown));
+
+        assertFalse(settled.await(500, TimeUnit.MILLISECONDS), "settled before PROCESSING was stored");
+        assertEquals(List.of(), results.puts);
+        processingStored.complete(null);
+
+        assertTrue(settled.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("r PROCESSING", "r PENDING"), results.puts);
+        assertEquals(List.of("retry r"), queue.settled);
     }
 }

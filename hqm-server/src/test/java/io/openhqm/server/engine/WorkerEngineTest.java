@@ -36,7 +36,7 @@ class WorkerEngineTest {
     }
 
     WorkerEngine engine(Processor processor, int count, int batchSize, Duration grace, Duration timeout) {
-        DeliveryPipeline pipeline = new DeliveryPipeline(processor, results, true,
+        DeliveryPipeline pipeline = new DeliveryPipeline(processor, results, true, Duration.ofMillis(50),
                 new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20)), timeout,
                 Clock.systemUTC(), new SimpleMeterRegistry());
         return new WorkerEngine(queue, pipeline, count, 16, batchSize, Duration.ofMillis(300), grace,
