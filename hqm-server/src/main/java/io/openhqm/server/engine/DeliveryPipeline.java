@@ -27,11 +27,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -55,6 +53,10 @@ import org.slf4j.MDC;
 public final class DeliveryPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
     private static final Duration STORE_FAILURE_DELAY = Duration.ofSeconds(1);
+    /** How often the watchdog looks while attempts run, so that watching one rarely needs to wake it. */
+    private static final long WATCH_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Looks with nothing to watch before the watchdog sleeps until an attempt starts. */
+    private static final int IDLE_LOOKS = 50;
 
     private final Processor processor;
     private final ResultStore results;
@@ -64,8 +66,9 @@ public final class DeliveryPipeline {
     private final MeterRegistry meters;
     private final boolean writeResults;
     private final Duration processingStatusDelay;
-    private final ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1,
-            Thread.ofPlatform().name("hqm-watchdog").daemon(true).factory());
+    private final Thread watchdog = Thread.ofPlatform().name("hqm-watchdog").daemon(true).unstarted(this::watch);
+    /** When the watchdog wakes next ({@link System#nanoTime}); an attempt due sooner wakes it. */
+    private volatile long watchdogWakesAt = Long.MAX_VALUE;
     private final ThreadFactory concluders = Thread.ofVirtual().name("hqm-timeout-", 0).factory();
     private final ThreadFactory markers = Thread.ofVirtual().name("hqm-mark-", 0).factory();
     private final Set<Run> running = ConcurrentHashMap.newKeySet();
@@ -88,7 +91,7 @@ public final class DeliveryPipeline {
         this.meters = meters;
         this.writeResults = writeResults;
         this.processingStatusDelay = processingStatusDelay;
-        watchdog.setRemoveOnCancelPolicy(true);
+        watchdog.start();
     }
 
     /** Processes one delivery; returns when it is settled. */
@@ -282,24 +285,29 @@ public final class DeliveryPipeline {
         private final List<Started> started;
         private final Runnable settled;
         private final Instant earliest;
-        /** When to store PROCESSING, or {@code null} if that is not the watchdog's to do. */
-        private final Instant markAt;
+        private final boolean marksLater = marksLater();
         private final long startedNanos = System.nanoTime();
+        private final long markAtNanos = startedNanos + processingStatusDelay.toNanos();
+        private volatile long deadlineNanos;
+        /** When the watchdog has something to do for it ({@link System#nanoTime}): mark, or stop at the deadline. */
+        private volatile long dueNanos;
         private int state = RUNNING; // guarded by this
         private boolean markSent; // guarded by this
-        private ScheduledFuture<?> alarm; // guarded by this
 
         Run(List<Started> started, Runnable settled) {
             this.started = started;
             this.settled = settled;
             this.earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
-            this.markAt = marksLater() ? clock.instant().plus(processingStatusDelay) : null;
+            this.deadlineNanos = startedNanos + Duration.between(clock.instant(), earliest).toNanos();
+            this.dueNanos = marksLater && markAtNanos - deadlineNanos < 0 ? markAtNanos : deadlineNanos;
         }
 
         /** Runs the attempt: its outcomes, or {@code null} when another thread concludes it. */
         List<Outcome> attempt() {
             running.add(this);
-            arm(nextAlarm());
+            if (dueNanos - watchdogWakesAt < 0) {
+                LockSupport.unpark(watchdog);
+            }
             if (stopping && stop()) {
                 return null;
             }
@@ -335,7 +343,6 @@ public final class DeliveryPipeline {
          * PROCESSING record not yet sent is not sent any more.
          */
         private boolean claim(int to) {
-            ScheduledFuture<?> pending;
             boolean unmarked;
             synchronized (this) {
                 if (state != RUNNING) {
@@ -345,11 +352,7 @@ public final class DeliveryPipeline {
                 if (to != DONE) {
                     worker.interrupt();
                 }
-                pending = alarm;
-                unmarked = markAt != null && !markSent;
-            }
-            if (pending != null) {
-                pending.cancel(false);
+                unmarked = marksLater && !markSent;
             }
             if (unmarked) {
                 started.forEach(one -> one.marked().complete(null));
@@ -358,14 +361,10 @@ public final class DeliveryPipeline {
             return true;
         }
 
-        private synchronized Instant nextAlarm() {
-            return markAt != null && !markSent && markAt.isBefore(earliest) ? markAt : earliest;
-        }
-
         /** On the watchdog: stores PROCESSING (on a new thread) for an attempt still running. */
         private void markProcessing() {
             synchronized (this) {
-                if (state != RUNNING || markSent) {
+                if (!marksLater || state != RUNNING || markSent) {
                     return;
                 }
                 markSent = true;
@@ -373,29 +372,20 @@ public final class DeliveryPipeline {
             markers.newThread(() -> started.forEach(DeliveryPipeline.this::mark)).start();
         }
 
-        private synchronized void arm(Instant at) {
-            if (state != RUNNING) {
+        /**
+         * On the watchdog, once {@link #dueNanos} has come: marks the attempt PROCESSING if it ran for the delay; at
+         * the deadline, stops it and concludes it on a new thread.
+         */
+        void due(long now) {
+            if (now - deadlineNanos < 0) {
+                markProcessing();
+                dueNanos = deadlineNanos;
                 return;
             }
-            try {
-                alarm = watchdog.schedule(this::alarm, Math.max(0, Duration.between(clock.instant(), at).toNanos()),
-                        TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException shutDown) {
-                alarm = null; // the pipeline is shut down: stopAttempts claims this run
-            }
-        }
-
-        /**
-         * On the watchdog: after the processing-status delay, marks the attempt PROCESSING; at the deadline, stops
-         * it and concludes it on a new thread.
-         */
-        private void alarm() {
-            Instant now = clock.instant();
-            if (now.isBefore(earliest)) {
-                if (markAt != null && !now.isBefore(markAt)) {
-                    markProcessing();
-                }
-                arm(nextAlarm());
+            Instant at = clock.instant();
+            if (at.isBefore(earliest)) { // the clock and System.nanoTime drift apart: the deadline is the clock's
+                deadlineNanos = now + Duration.between(at, earliest).toNanos();
+                dueNanos = deadlineNanos;
                 return;
             }
             if (!claim(TIMED_OUT)) {
@@ -405,7 +395,7 @@ public final class DeliveryPipeline {
                 try {
                     List<Outcome> outcomes = new ArrayList<>(started.size());
                     for (Started one : started) {
-                        outcomes.add(now.isBefore(one.deadline())
+                        outcomes.add(at.isBefore(one.deadline())
                                 ? new Outcome.Retry("its batch was stopped at another message's timeout", null)
                                 : null);
                     }
@@ -584,6 +574,43 @@ public final class DeliveryPipeline {
     /** Stops attempts still running ({@link #stopAttempts}) and the watchdog. */
     void shutdownNow() {
         stopAttempts();
-        watchdog.shutdownNow();
+        watchdog.interrupt();
+    }
+
+    /**
+     * The watchdog: calls {@link Run#due} of each running attempt when it is due. It publishes when it will wake
+     * before it looks, so an attempt that starts meanwhile is either seen or wakes it if due sooner; while attempts
+     * run it wakes at least every {@link #WATCH_TICK_NANOS}, so that starting one with a later due time (the usual
+     * case) never needs to wake it.
+     */
+    private void watch() {
+        int idle = 0;
+        while (!Thread.currentThread().isInterrupted()) {
+            long now = System.nanoTime();
+            long next = now + WATCH_TICK_NANOS;
+            watchdogWakesAt = next;
+            for (Run run : running) {
+                if (run.dueNanos - now <= 0) {
+                    try {
+                        run.due(now);
+                    } catch (RuntimeException | Error e) {
+                        LOG.error("the watchdog failed on an attempt ({}); it goes on", describe(e));
+                    }
+                }
+                if (running.contains(run) && run.dueNanos - next < 0) {
+                    next = run.dueNanos;
+                }
+            }
+            idle = running.isEmpty() ? idle + 1 : 0;
+            if (idle >= IDLE_LOOKS) {
+                watchdogWakesAt = Long.MAX_VALUE;
+                if (running.isEmpty()) {
+                    LockSupport.park(this);
+                    continue;
+                }
+            }
+            watchdogWakesAt = Math.min(watchdogWakesAt, next);
+            LockSupport.parkNanos(this, next - System.nanoTime());
+        }
     }
 }

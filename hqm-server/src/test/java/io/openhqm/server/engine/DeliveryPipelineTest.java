@@ -326,4 +326,22 @@ class DeliveryPipelineTest {
         assertEquals(List.of("r PROCESSING", "r PENDING"), results.puts);
         assertEquals(List.of("retry r"), queue.settled);
     }
+
+    @Test
+    void afterAnIdleSpellTheWatchdogStillMarksAndStopsAttemptsOnTime() throws Exception {
+        DeliveryPipeline pipeline = pipeline((message, attempt) -> {
+            Thread.sleep(10_000);
+            return Outcome.completed(Reply.json("{}"));
+        }, Duration.ofMillis(400), Duration.ofMillis(50));
+        Thread.sleep(1_500); // nothing to watch for over a second: the watchdog sleeps until an attempt starts
+        queue.add("slow", "{}", null);
+
+        long started = System.nanoTime();
+        pipeline.process(next());
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertTrue(ms >= 390 && ms < 2_000, "stopped after " + ms + " ms with a 400 ms timeout");
+        assertEquals(List.of("slow PROCESSING", "slow TIMEOUT"), results.puts);
+        assertEquals(List.of("deadLetter slow"), queue.settled);
+    }
 }
