@@ -167,6 +167,7 @@ public final class Server implements AutoCloseable {
             Processor processor = processor(config, registry, context);
             ServerConfig.Worker worker = config.worker();
             DeliveryPipeline pipeline = new DeliveryPipeline(processor, results, worker.writeResults(),
+                    worker.processingStatusDelay(),
                     new RetryPolicy(worker.maxRetries(), worker.retryDelayBase(), worker.retryDelayMax()),
                     worker.timeout(), clock, meters);
             engine = new WorkerEngine(queue, pipeline, worker.count(), worker.pollBatch(), worker.batchSize(),

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,17 @@ class MainTest {
         assertEquals(1, run.status());
         assertTrue(run.err().contains("worker.cuont"), run.err());
         assertTrue(run.err().contains("worker.count"), "suggests the right key: " + run.err());
+    }
+
+    @Test
+    void checkConfigAcceptsAProcessingStatusDelayAndRejectsABadOneInOneLineNamingTheKey() {
+        assertEquals(0, run(Map.of(), "check-config", "--set", "worker.processing_status_delay=0").status());
+        Run run = run(Map.of(), "check-config", "--set", "worker.processing_status_delay=soon");
+
+        assertEquals(1, run.status());
+        List<String> lines = run.err().lines().filter(line -> line.contains("worker.processing_status_delay"))
+                .toList();
+        assertEquals(1, lines.size(), run.err());
     }
 
     @Test

@@ -6,22 +6,29 @@ import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.ResultStore;
 import io.openhqm.api.result.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A result store in maps, keeping the SPI's rules (final terminal records, compare-and-delete claims). While
- * {@link #failure} is set, puts and reads fail with it and health is down with its message.
+ * {@link #failure} is set, puts and reads fail with it and health is down with its message. {@link #puts} lists the
+ * puts applied, in order; while {@link #holdProcessingPuts} is set, a PROCESSING put is applied (and completes) only
+ * when it completes.
  */
 public final class InMemoryResultStore implements ResultStore {
     public final Map<String, RequestRecord> records = new ConcurrentHashMap<>();
     public final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
     public volatile RuntimeException failure;
     public final AtomicInteger reads = new AtomicInteger();
+    /** "id STATUS" of each put applied, in order. */
+    public final List<String> puts = new CopyOnWriteArrayList<>();
+    public volatile CompletableFuture<Void> holdProcessingPuts;
 
     @Override
     public CompletionStage<Void> put(RequestRecord record) {
@@ -29,8 +36,17 @@ public final class InMemoryResultStore implements ResultStore {
         if (failing != null) {
             return CompletableFuture.failedFuture(failing);
         }
-        records.merge(record.correlationId(), record, (old, next) -> old.status().isTerminal() ? old : next);
+        CompletableFuture<Void> hold = holdProcessingPuts;
+        if (hold != null && record.status() == Status.PROCESSING) {
+            return hold.thenRun(() -> apply(record));
+        }
+        apply(record);
         return CompletableFuture.completedFuture(null);
+    }
+
+    private void apply(RequestRecord record) {
+        puts.add(record.correlationId() + " " + record.status());
+        records.merge(record.correlationId(), record, (old, next) -> old.status().isTerminal() ? old : next);
     }
 
     @Override

@@ -104,11 +104,11 @@ public record ServerConfig(
      * {@code worker.*}. {@code timeout} is {@code worker.timeout_seconds}; {@code processor} names the processor
      * type used when proxy is disabled (its settings are {@code processors.<type>}, if any); {@code writeResults}
      * is {@code worker.write_results}; {@code batchSize} and {@code batchWait} are {@code worker.batch_size} and
-     * {@code worker.batch_wait}.
+     * {@code worker.batch_wait}; {@code processingStatusDelay} is {@code worker.processing_status_delay}.
      */
     public record Worker(int count, Duration timeout, int maxRetries, Duration retryDelayBase,
                          Duration retryDelayMax, String processor, Duration shutdownGrace, int pollBatch,
-                         boolean writeResults, int batchSize, Duration batchWait) {
+                         boolean writeResults, int batchSize, Duration batchWait, Duration processingStatusDelay) {
     }
 
     /**

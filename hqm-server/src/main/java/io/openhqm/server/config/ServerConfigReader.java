@@ -137,6 +137,7 @@ final class ServerConfigReader {
         Boolean writeResults = bool("worker.write_results");
         Long batchSize = whole("worker.batch_size", 1, 10_000);
         Duration batchWait = duration("worker.batch_wait", false);
+        Duration processingStatusDelay = duration("worker.processing_status_delay", false);
 
         Boolean proxyEnabled = bool("proxy.enabled");
         String proxyType = typeName("proxy.type");
@@ -193,7 +194,7 @@ final class ServerConfigReader {
                         resultsFollowQueue && !resultsType.equals(EMBEDDED) ? new ServerConfig.Results(EMBEDDED, ttl,
                                 block(normalized, "queue", EMBEDDED), null) : null),
                 new ServerConfig.Worker(count.intValue(), timeout, maxRetries.intValue(), base, max, processor, grace,
-                        pollBatch.intValue(), writeResults, batchSize.intValue(), batchWait),
+                        pollBatch.intValue(), writeResults, batchSize.intValue(), batchWait, processingStatusDelay),
                 new ServerConfig.Proxy(proxyEnabled, proxyType, defaultEndpoint, Collections.unmodifiableMap(
                         new LinkedHashMap<>(endpoints)), forward, strip, List.copyOf(egressKeys),
                         TypesafePluginConfig.of(normalized, "proxy")),

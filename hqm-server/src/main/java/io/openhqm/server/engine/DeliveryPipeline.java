@@ -20,28 +20,43 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Processes one delivery: skips it if its result is already stored (read unless it is the message's first
- * delivery), marks it PROCESSING, runs the attempt within what is left of the message's timeout (which bounds its
- * whole processing, from the first attempt and across retries), stores the outcome, and only then settles the delivery (ack, retry with backoff,
- * dead-letter, or defer). A failure to store anything leaves the message to be delivered again.
+ * delivery), runs the attempt (marking it PROCESSING once it has run for the processing-status delay) within what
+ * is left of the message's timeout (which bounds its whole processing, from the first attempt and across retries),
+ * stores the outcome, and only then settles the delivery (ack, retry with backoff, dead-letter, or defer). A failure
+ * to store anything leaves the message to be delivered again.
+ *
+ * <p>The attempt runs on the calling (worker) thread. One watchdog thread keeps the deadlines: at the earliest
+ * deadline of an attempt it interrupts the worker and concludes the attempt itself, on a thread of its own, so
+ * a processor that ignores the interrupt keeps its thread but never a message. Whoever claims an attempt first
+ * (the worker when the processor returns, the watchdog at the deadline, or {@link #stopAttempts} at shutdown)
+ * concludes it; the others' results are discarded, and a thread is interrupted only by the claim's winner,
+ * before the worker can see the claim lost. The watchdog also stores the PROCESSING record of an attempt still
+ * running after the processing-status delay (zero: the worker stores it before the attempt), so a message that
+ * finishes sooner goes from PENDING to its outcome with one write less.
  */
 public final class DeliveryPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPipeline.class);
     private static final Duration STORE_FAILURE_DELAY = Duration.ofSeconds(1);
+    /** How often the watchdog looks while attempts run, so that watching one rarely needs to wake it. */
+    private static final long WATCH_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Looks with nothing to watch before the watchdog sleeps until an attempt starts. */
+    private static final int IDLE_LOOKS = 50;
 
     private final Processor processor;
     private final ResultStore results;
@@ -50,15 +65,24 @@ public final class DeliveryPipeline {
     private final Clock clock;
     private final MeterRegistry meters;
     private final boolean writeResults;
-    private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("hqm-attempt-", 0).factory());
+    private final Duration processingStatusDelay;
+    private final Thread watchdog = Thread.ofPlatform().name("hqm-watchdog").daemon(true).unstarted(this::watch);
+    /** When the watchdog wakes next ({@link System#nanoTime}); an attempt due sooner wakes it. */
+    private volatile long watchdogWakesAt = Long.MAX_VALUE;
+    private final ThreadFactory concluders = Thread.ofVirtual().name("hqm-timeout-", 0).factory();
+    private final ThreadFactory markers = Thread.ofVirtual().name("hqm-mark-", 0).factory();
+    private final Set<Run> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
 
     /**
-     * @param writeResults whether to read and store records ({@code worker.write_results}); without, every delivery
-     *                     is processed and only settled
+     * @param writeResults          whether to read and store records ({@code worker.write_results}); without,
+     *                              every delivery is processed and only settled
+     * @param processingStatusDelay how long an attempt runs before its PROCESSING record is stored
+     *                              ({@code worker.processing_status_delay}); zero: before the attempt starts
      */
-    public DeliveryPipeline(Processor processor, ResultStore results, boolean writeResults, RetryPolicy retryPolicy,
-                          Duration defaultTimeout, Clock clock, MeterRegistry meters) {
+    public DeliveryPipeline(Processor processor, ResultStore results, boolean writeResults,
+                            Duration processingStatusDelay, RetryPolicy retryPolicy, Duration defaultTimeout,
+                            Clock clock, MeterRegistry meters) {
         this.processor = processor;
         this.results = results;
         this.retryPolicy = retryPolicy;
@@ -66,18 +90,68 @@ public final class DeliveryPipeline {
         this.clock = clock;
         this.meters = meters;
         this.writeResults = writeResults;
+        this.processingStatusDelay = processingStatusDelay;
+        watchdog.start();
     }
 
-    /** Processes one delivery. */
+    /** Processes one delivery; returns when it is settled. */
     public void process(Delivery delivery) {
         process(List.of(delivery));
     }
 
+    /** Processes deliveries together (see {@link #process(List, Runnable)}); returns when all are settled. */
+    public void process(List<Delivery> deliveries) {
+        CountDownLatch settled = new CountDownLatch(1);
+        process(deliveries, settled::countDown);
+        boolean interrupted = false;
+        while (settled.getCount() > 0) {
+            try {
+                settled.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Processes deliveries together: one {@link Processor#process} for a single one, one
-     * {@link Processor#processBatch} for several; each is stored and settled by its own outcome.
+     * {@link Processor#processBatch} for several, on the calling thread; each is stored and settled by its own
+     * outcome. Runs {@code settled} once, when every delivery is settled or handed back: before this returns,
+     * unless the attempt was taken over (at its deadline, or by {@link #stopAttempts}), then by the thread that
+     * concludes it, possibly after this returned or while the processor still runs.
      */
-    public void process(List<Delivery> deliveries) {
+    public void process(List<Delivery> deliveries, Runnable settled) {
+        boolean takenOver = false;
+        try {
+            List<Started> started = startAll(deliveries);
+            if (started.isEmpty()) {
+                return;
+            }
+            Run run = new Run(started, settled);
+            List<Outcome> outcomes = run.attempt();
+            if (outcomes == null) {
+                takenOver = true;
+                return;
+            }
+            // An interrupt left by the processor must not fail the stores; one now is the shutdown's.
+            if (Thread.interrupted() && stopping) {
+                Thread.currentThread().interrupt();
+                started.forEach(s -> handBack(s.delivery()));
+                return;
+            }
+            concludeAll(started, outcomes, run.startedNanos);
+        } finally {
+            if (!takenOver) {
+                settled.run();
+            }
+        }
+    }
+
+    /** Starts each delivery; at an interrupt, hands back all (those started too) and returns none. */
+    private List<Started> startAll(List<Delivery> deliveries) {
         List<Started> started = new ArrayList<>(deliveries.size());
         for (int i = 0; i < deliveries.size(); i++) {
             Delivery delivery = deliveries.get(i);
@@ -91,25 +165,17 @@ public final class DeliveryPipeline {
                 Thread.currentThread().interrupt();
                 deliveries.subList(i, deliveries.size()).forEach(this::handBack);
                 started.forEach(s -> handBack(s.delivery()));
-                return;
+                return List.of();
             } catch (RuntimeException e) {
                 storeFailed(delivery, e);
             } finally {
                 MDC.remove("correlation_id");
             }
         }
-        if (started.isEmpty()) {
-            return;
-        }
-        long startedNanos = System.nanoTime();
-        List<Outcome> outcomes;
-        try {
-            outcomes = run(started);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            started.forEach(s -> handBack(s.delivery()));
-            return;
-        }
+        return started;
+    }
+
+    private void concludeAll(List<Started> started, List<Outcome> outcomes, long startedNanos) {
         for (int i = 0; i < started.size(); i++) {
             Started one = started.get(i);
             MDC.put("correlation_id", one.delivery().message().correlationId());
@@ -126,9 +192,12 @@ public final class DeliveryPipeline {
         }
     }
 
-    /** A delivery about to run: its PROCESSING record is being stored meanwhile. */
+    /**
+     * A delivery about to run. {@code marked} completes when its PROCESSING record is stored, or when it is known
+     * that none will be (the attempt ended before the processing-status delay).
+     */
     private record Started(Delivery delivery, RequestRecord processing, Instant deadline,
-                           CompletionStage<Void> marked) {
+                           CompletableFuture<Void> marked) {
         BatchItem item() {
             return new BatchItem(delivery.message(), new Attempt(delivery.attempt(), deadline));
         }
@@ -136,7 +205,8 @@ public final class DeliveryPipeline {
 
     /**
      * Settles a delivery that needs no attempt (already finished, out of deliveries or of time) and returns
-     * {@code null}, or starts storing PROCESSING and returns it ready to run.
+     * {@code null}, or returns it ready to run (with no processing-status delay, its PROCESSING record is being
+     * stored meanwhile).
      */
     private Started start(Delivery delivery) throws InterruptedException {
         Message message = delivery.message();
@@ -164,8 +234,29 @@ public final class DeliveryPipeline {
                     "timeout", System.nanoTime());
             return null;
         }
-        // Processing starts while PROCESSING is being stored; the outcome is stored only after it.
-        return new Started(delivery, processing, deadline, write(processing));
+        Started ready = new Started(delivery, processing, deadline, new CompletableFuture<>());
+        if (!marksLater()) {
+            mark(ready); // processing starts while PROCESSING is being stored
+        }
+        return ready;
+    }
+
+    private boolean marksLater() {
+        return writeResults && processingStatusDelay.isPositive();
+    }
+
+    private void mark(Started one) {
+        try {
+            write(one.processing()).whenComplete((stored, failure) -> {
+                if (failure == null) {
+                    one.marked().complete(null);
+                } else {
+                    one.marked().completeExceptionally(failure);
+                }
+            });
+        } catch (RuntimeException e) {
+            one.marked().completeExceptionally(e);
+        }
     }
 
     private void storeFailed(Delivery delivery, RuntimeException e) {
@@ -179,47 +270,157 @@ public final class DeliveryPipeline {
     }
 
     /**
-     * Runs the attempt (or the batch) until the earliest deadline, the end of a message's whole processing time
-     * (counted from its first attempt). A {@code null} outcome means that message ran out of time.
+     * One attempt (of one delivery or a batch) on its worker's thread, watched until the earliest deadline, the end
+     * of a message's whole processing time (counted from its first attempt). Claimed once: by the worker when the
+     * processor returns, by the watchdog at the deadline, or at shutdown; the winner concludes it and runs
+     * {@code settled}.
      */
-    private List<Outcome> run(List<Started> started) throws InterruptedException {
-        Instant earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
-        Future<List<Outcome>> running = attempts.submit(() -> started.size() == 1
-                ? List.of(processor.process(started.getFirst().delivery().message(),
-                        started.getFirst().item().attempt()))
-                : processor.processBatch(started.stream().map(Started::item).toList()));
-        try {
-            List<Outcome> outcomes = running.get(Math.max(0, Duration.between(clock.instant(), earliest).toNanos()),
-                    TimeUnit.NANOSECONDS);
-            if (outcomes == null || outcomes.size() != started.size()
-                    || outcomes.stream().anyMatch(outcome -> outcome == null)) {
-                Outcome wrong = new Outcome.Failed("the processor returned " + (outcomes == null ? "no list"
-                        : outcomes.size() + " outcomes (or a null one)") + " for " + started.size() + " messages",
-                        null);
-                return Collections.nCopies(started.size(), wrong);
+    private final class Run {
+        private static final int RUNNING = 0;
+        private static final int DONE = 1;
+        private static final int TIMED_OUT = 2;
+        private static final int STOPPED = 3;
+
+        private final Thread worker = Thread.currentThread();
+        private final List<Started> started;
+        private final Runnable settled;
+        private final Instant earliest;
+        private final boolean marksLater = marksLater();
+        private final long startedNanos = System.nanoTime();
+        private final long markAtNanos = startedNanos + processingStatusDelay.toNanos();
+        private volatile long deadlineNanos;
+        /** When the watchdog has something to do for it ({@link System#nanoTime}): mark, or stop at the deadline. */
+        private volatile long dueNanos;
+        private int state = RUNNING; // guarded by this
+        private boolean markSent; // guarded by this
+
+        Run(List<Started> started, Runnable settled) {
+            this.started = started;
+            this.settled = settled;
+            this.earliest = started.stream().map(Started::deadline).min(Instant::compareTo).orElseThrow();
+            this.deadlineNanos = startedNanos + Duration.between(clock.instant(), earliest).toNanos();
+            this.dueNanos = marksLater && markAtNanos - deadlineNanos < 0 ? markAtNanos : deadlineNanos;
+        }
+
+        /** Runs the attempt: its outcomes, or {@code null} when another thread concludes it. */
+        List<Outcome> attempt() {
+            running.add(this);
+            if (dueNanos - watchdogWakesAt < 0) {
+                LockSupport.unpark(watchdog);
             }
-            return outcomes;
-        } catch (TimeoutException e) {
-            running.cancel(true);
-            Instant now = clock.instant();
-            List<Outcome> outcomes = new ArrayList<>(started.size());
-            for (Started one : started) {
-                outcomes.add(now.isBefore(one.deadline())
-                        ? new Outcome.Retry("its batch was stopped at another message's timeout", null) : null);
+            if (stopping && stop()) {
+                return null;
             }
-            return outcomes;
-        } catch (ExecutionException e) {
-            return Collections.nCopies(started.size(), classify(e.getCause()));
-        } catch (InterruptedException e) {
-            running.cancel(true);
-            throw e;
+            List<Outcome> outcomes = call();
+            if (claim(DONE)) {
+                return outcomes;
+            }
+            Thread.interrupted(); // the claim's winner interrupted this thread before it could see the claim lost
+            return null;
+        }
+
+        private List<Outcome> call() {
+            try {
+                List<Outcome> outcomes = started.size() == 1
+                        ? List.of(processor.process(started.getFirst().delivery().message(),
+                                started.getFirst().item().attempt()))
+                        : processor.processBatch(started.stream().map(Started::item).toList());
+                if (outcomes == null || outcomes.size() != started.size()
+                        || outcomes.stream().anyMatch(outcome -> outcome == null)) {
+                    Outcome wrong = new Outcome.Failed("the processor returned " + (outcomes == null ? "no list"
+                            : outcomes.size() + " outcomes (or a null one)") + " for " + started.size()
+                            + " messages", null);
+                    return Collections.nCopies(started.size(), wrong);
+                }
+                return outcomes;
+            } catch (Throwable failure) {
+                return Collections.nCopies(started.size(), classify(failure));
+            }
+        }
+
+        /**
+         * Makes {@code to} the attempt's end if it is still running; interrupts the worker unless it claims. A
+         * PROCESSING record not yet sent is not sent any more.
+         */
+        private boolean claim(int to) {
+            boolean unmarked;
+            synchronized (this) {
+                if (state != RUNNING) {
+                    return false;
+                }
+                state = to;
+                if (to != DONE) {
+                    worker.interrupt();
+                }
+                unmarked = marksLater && !markSent;
+            }
+            if (unmarked) {
+                started.forEach(one -> one.marked().complete(null));
+            }
+            running.remove(this);
+            return true;
+        }
+
+        /** On the watchdog: stores PROCESSING (on a new thread) for an attempt still running. */
+        private void markProcessing() {
+            synchronized (this) {
+                if (!marksLater || state != RUNNING || markSent) {
+                    return;
+                }
+                markSent = true;
+            }
+            markers.newThread(() -> started.forEach(DeliveryPipeline.this::mark)).start();
+        }
+
+        /**
+         * On the watchdog, once {@link #dueNanos} has come: marks the attempt PROCESSING if it ran for the delay; at
+         * the deadline, stops it and concludes it on a new thread.
+         */
+        void due(long now) {
+            if (now - deadlineNanos < 0) {
+                markProcessing();
+                dueNanos = deadlineNanos;
+                return;
+            }
+            Instant at = clock.instant();
+            if (at.isBefore(earliest)) { // the clock and System.nanoTime drift apart: the deadline is the clock's
+                deadlineNanos = now + Duration.between(at, earliest).toNanos();
+                dueNanos = deadlineNanos;
+                return;
+            }
+            if (!claim(TIMED_OUT)) {
+                return;
+            }
+            concluders.newThread(() -> {
+                try {
+                    List<Outcome> outcomes = new ArrayList<>(started.size());
+                    for (Started one : started) {
+                        outcomes.add(at.isBefore(one.deadline())
+                                ? new Outcome.Retry("its batch was stopped at another message's timeout", null)
+                                : null);
+                    }
+                    concludeAll(started, outcomes, startedNanos);
+                } finally {
+                    settled.run();
+                }
+            }).start();
+        }
+
+        /** At shutdown: interrupts the attempt and hands its deliveries back, unless it already ended. */
+        boolean stop() {
+            if (!claim(STOPPED)) {
+                return false;
+            }
+            started.forEach(s -> handBack(s.delivery()));
+            settled.run();
+            return true;
         }
     }
 
     /**
      * Stores the outcome of one delivery's attempt ({@code null}: it ran out of time), then settles it. A terminal
-     * outcome does not wait for the PROCESSING put sent before the attempt (a terminal record is final, so that put
-     * cannot undo it); a PENDING one does, so it is stored after PROCESSING.
+     * outcome does not wait for the PROCESSING put (a terminal record is final, so that put cannot undo it); a
+     * PENDING one does if that put was sent, so it is stored after PROCESSING.
      */
     private void conclude(Started one, Outcome outcome, long started) throws InterruptedException {
         Delivery delivery = one.delivery();
@@ -360,8 +561,56 @@ public final class DeliveryPipeline {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    /** Stops attempts still running (interrupting them). */
+    /**
+     * Interrupts the attempts running now and hands their deliveries back (on this thread, so a processor that
+     * ignores the interrupt keeps no message); deliveries of attempts that start from now on are handed back
+     * unprocessed.
+     */
+    void stopAttempts() {
+        stopping = true;
+        running.forEach(Run::stop);
+    }
+
+    /** Stops attempts still running ({@link #stopAttempts}) and the watchdog. */
     void shutdownNow() {
-        attempts.shutdownNow();
+        stopAttempts();
+        watchdog.interrupt();
+    }
+
+    /**
+     * The watchdog: calls {@link Run#due} of each running attempt when it is due. It publishes when it will wake
+     * before it looks, so an attempt that starts meanwhile is either seen or wakes it if due sooner; while attempts
+     * run it wakes at least every {@link #WATCH_TICK_NANOS}, so that starting one with a later due time (the usual
+     * case) never needs to wake it.
+     */
+    private void watch() {
+        int idle = 0;
+        while (!Thread.currentThread().isInterrupted()) {
+            long now = System.nanoTime();
+            long next = now + WATCH_TICK_NANOS;
+            watchdogWakesAt = next;
+            for (Run run : running) {
+                if (run.dueNanos - now <= 0) {
+                    try {
+                        run.due(now);
+                    } catch (RuntimeException | Error e) {
+                        LOG.error("the watchdog failed on an attempt ({}); it goes on", describe(e));
+                    }
+                }
+                if (running.contains(run) && run.dueNanos - next < 0) {
+                    next = run.dueNanos;
+                }
+            }
+            idle = running.isEmpty() ? idle + 1 : 0;
+            if (idle >= IDLE_LOOKS) {
+                watchdogWakesAt = Long.MAX_VALUE;
+                if (running.isEmpty()) {
+                    LockSupport.park(this);
+                    continue;
+                }
+            }
+            watchdogWakesAt = Math.min(watchdogWakesAt, next);
+            LockSupport.parkNanos(this, next - System.nanoTime());
+        }
     }
 }

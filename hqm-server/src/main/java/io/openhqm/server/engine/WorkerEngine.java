@@ -119,18 +119,20 @@ public final class WorkerEngine implements AutoCloseable {
         }
     }
 
-    /** Runs a batch on a virtual thread of its own; its permits are released when it is settled. */
+    /**
+     * Runs a batch on a virtual thread of its own; its permits are released when it is settled (by that thread, or
+     * by the one that concludes an attempt taken over at its deadline, while a processor ignoring the interrupt
+     * still holds the worker's thread).
+     */
     private void startBatch(List<Delivery> batch) {
         try {
             workers.execute(() -> {
                 batch.forEach(delivery -> inFlight.put(delivery, Thread.currentThread()));
-                try {
-                    pipeline.process(batch);
-                } finally {
+                pipeline.process(batch, () -> {
                     batch.forEach(inFlight::remove);
                     lanes.finished(batch);
                     free.release(batch.size());
-                }
+                });
             });
         } catch (RejectedExecutionException stopped) {
             handBack(batch);
@@ -209,6 +211,7 @@ public final class WorkerEngine implements AutoCloseable {
                 lanes.drain().forEach(this::handBack);
                 LOG.warn("{} message(s) still running at the end of the shutdown grace ({} s); handing them back",
                         inFlight.size(), shutdownGrace.toSeconds());
+                pipeline.stopAttempts();
                 inFlight.values().forEach(Thread::interrupt);
                 if (!free.tryAcquire(count, HAND_BACK.toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.warn("{} message(s) did not stop; they are redelivered after a restart", inFlight.size());

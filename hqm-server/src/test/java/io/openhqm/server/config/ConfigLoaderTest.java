@@ -48,7 +48,7 @@ class ConfigLoaderTest {
         assertEquals("queue.embedded", c.results().typeConfig().path());
         assertEquals(new ServerConfig.Worker(10, Duration.ofSeconds(300), 3, Duration.ofSeconds(1),
                 Duration.ofSeconds(60), "sample", Duration.ofSeconds(30), 16, true, 1,
-                Duration.ofMillis(50)), c.worker());
+                Duration.ofMillis(50), Duration.ofMillis(50)), c.worker());
         assertFalse(c.proxy().enabled());
         assertEquals("http", c.proxy().type());
         assertNull(c.proxy().defaultEndpoint());

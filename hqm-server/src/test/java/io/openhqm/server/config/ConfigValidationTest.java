@@ -218,6 +218,16 @@ class ConfigValidationTest {
     }
 
     @Test
+    void theProcessingStatusDelayIsADurationOfZeroOrMore() {
+        assertEquals(Duration.ZERO, load(conf("worker.processing_status_delay = 0\n")).worker()
+                .processingStatusDelay());
+        assertEquals(Duration.ofMillis(200), load(conf("worker.processing_status_delay = 200ms\n")).worker()
+                .processingStatusDelay());
+        assertEquals(List.of("worker.processing_status_delay: must be zero or more, got -1s (in " + file()
+                + " line 1)"), problems(conf("worker.processing_status_delay = -1s\n")));
+    }
+
+    @Test
     void serverModeAndProxyWait() {
         ServerConfig c = load(conf("server { mode = PROXY, proxy_wait = 5s }\n"));
         assertEquals(ServerConfig.Mode.PROXY, c.server().mode());

@@ -10,6 +10,7 @@ import io.openhqm.api.processing.BatchItem;
 import io.openhqm.api.processing.Outcome;
 import io.openhqm.api.processing.Processor;
 import io.openhqm.api.result.Reply;
+import io.openhqm.api.result.Status;
 import io.openhqm.testing.InMemoryQueue;
 import io.openhqm.testing.InMemoryResultStore;
 import java.time.Clock;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -27,9 +29,15 @@ import org.junit.jupiter.api.Test;
 class WorkerEngineTest {
     final InMemoryQueue queue = new InMemoryQueue();
 
+    final InMemoryResultStore results = new InMemoryResultStore();
+
     WorkerEngine engine(Processor processor, int count, int batchSize, Duration grace) {
-        DeliveryPipeline pipeline = new DeliveryPipeline(processor, new InMemoryResultStore(), true,
-                new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20)), Duration.ofSeconds(30),
+        return engine(processor, count, batchSize, grace, Duration.ofSeconds(30));
+    }
+
+    WorkerEngine engine(Processor processor, int count, int batchSize, Duration grace, Duration timeout) {
+        DeliveryPipeline pipeline = new DeliveryPipeline(processor, results, true, Duration.ofMillis(50),
+                new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20)), timeout,
                 Clock.systemUTC(), new SimpleMeterRegistry());
         return new WorkerEngine(queue, pipeline, count, 16, batchSize, Duration.ofMillis(300), grace,
                 new SimpleMeterRegistry());
@@ -120,5 +128,63 @@ class WorkerEngineTest {
 
         assertTrue(ms <= 4_000, "closed in " + ms + " ms with a 3 s grace");
         assertEquals(List.of("defer slow"), queue.settled);
+    }
+
+    @Test
+    void aProcessorIgnoringTheInterruptFreesItsWorkerAtTheDeadline() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Processor processor = (message, attempt) -> {
+            while (message.correlationId().equals("stuck")) {
+                try {
+                    release.await();
+                    break;
+                } catch (InterruptedException ignored) {
+                    // a processor that does not stop when asked
+                }
+            }
+            return Outcome.completed(Reply.json("{}"));
+        };
+        queue.add("stuck", "{}", null);
+        queue.add("next", "{}", null);
+
+        try (WorkerEngine engine = engine(processor, 1, 1, Duration.ofSeconds(5), Duration.ofMillis(300))) {
+            engine.start();
+            awaitTrue(() -> queue.settled.size() == 2);
+            assertEquals(0, engine.active());
+        } finally {
+            release.countDown();
+        }
+
+        assertEquals(List.of("deadLetter stuck", "ack next"), queue.settled);
+        assertEquals(Status.TIMEOUT, results.records.get("stuck").status());
+    }
+
+    @Test
+    void closeHandsBackWhatIgnoresTheInterrupt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        queue.add("stuck", "{}", null);
+        WorkerEngine engine = engine((message, attempt) -> {
+            while (true) {
+                try {
+                    release.await();
+                    return Outcome.completed(Reply.json("{}"));
+                } catch (InterruptedException ignored) {
+                    // a processor that does not stop when asked
+                }
+            }
+        }, 2, 1, Duration.ofSeconds(3));
+        engine.start();
+        awaitTrue(() -> engine.active() == 1);
+
+        long started = System.nanoTime();
+        try {
+            engine.close();
+        } finally {
+            release.countDown();
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertTrue(ms <= 2_000, "closed in " + ms + " ms with a 3 s grace");
+        assertEquals(List.of("defer stuck"), queue.settled);
     }
 }
