@@ -25,7 +25,7 @@ SECONDS_PER_RUN=${1:-15}
 CONNECTIONS=${2:-64}
 shift $(( $# > 2 ? 2 : $# ))
 EXTRA=("$@")
-DIST=$(ls -d distribution/target/hqm-server-*/ | head -1)
+DIST=${DIST:-$(ls -d distribution/target/hqm-server-*/ | head -1)}
 for tool in wrk mvn curl python3; do
   command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }
 done
