@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.openhqm.api.message.Message;
 import io.openhqm.api.message.MessageMetadata;
 import io.openhqm.api.queue.DeadLetter;
+import io.openhqm.api.queue.Delivery;
+import io.openhqm.api.queue.QueueConsumer;
 import io.openhqm.api.result.RequestRecord;
 import io.openhqm.api.result.Status;
 import io.openhqm.server.cli.CommandLine.Command;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,16 +29,23 @@ class ProcessingGuaranteesIT {
 
     @Test
     void aFailedMessageRedeliveredBeforeItReachedTheDeadLettersIsDeadLetteredThen() throws Exception {
-        try (Server server = ServerIT.start(home, Command.ALL)) {
-            // The state a worker leaves when it dies after storing FAILED and before dead-lettering.
+        // The state a worker leaves when it dies after storing FAILED and before dead-lettering: the record is
+        // terminal and the message, which that worker had taken, is back in the queue (not a first delivery).
+        try (Server listener = ServerIT.start(home, Command.LISTENER)) {
             Instant at = Instant.now();
-            server.results().put(RequestRecord.pending("dlq-1", at, null).processing(1, at)
+            listener.results().put(RequestRecord.pending("dlq-1", at, null).processing(1, at)
                     .finished(Status.FAILED, null, "boom", 5, at)).toCompletableFuture().join();
-            long before = ServerIT.deadLetters(server).count();
-            server.queue().publish(message("dlq-1", "{\"operation\": \"echo\", \"data\": 1}"))
+            listener.queue().publish(message("dlq-1", "{\"operation\": \"echo\", \"data\": 1}"))
                     .toCompletableFuture().join();
-
-            awaitTrue(() -> ServerIT.deadLetters(server).count() == before + 1, "dead-lettered");
+            try (QueueConsumer died = listener.queue().consumer("workers")) {
+                Delivery taken = died.poll(1, Duration.ofSeconds(5)).getFirst();
+                assertEquals("dlq-1", taken.message().correlationId());
+                taken.defer(Duration.ZERO);
+            }
+        }
+        try (Server server = ServerIT.start(home, Command.ALL)) {
+            awaitTrue(() -> ServerIT.deadLetters(server).newest(1000).stream()
+                    .anyMatch(l -> l.message().correlationId().equals("dlq-1")), "dead-lettered");
             DeadLetter letter = ServerIT.deadLetters(server).newest(1000).stream()
                     .filter(l -> l.message().correlationId().equals("dlq-1")).findFirst().orElseThrow();
             assertEquals("boom", letter.reason());
