@@ -28,17 +28,10 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# A server process may be started only when its plugins/ has no folder without a provider (a module still a stub).
+# The server runs from a copy of the distribution, so a bench never writes into the build.
 SERVER_HOME="$WORK/home"
 cp -r "$DIST" "$SERVER_HOME"
 rm -rf "$SERVER_HOME/data"
-for folder in "$SERVER_HOME"/plugins/*/; do
-  provider=no
-  for jar in "$folder"*.jar; do
-    unzip -l "$jar" 2>/dev/null | grep META-INF/services/io.openhqm.api.Plugin >/dev/null && provider=yes
-  done
-  [ "$provider" = yes ] || rm -rf "$folder"
-done
 
 start() { # mode, health port, keep|fresh (the data folder), extra args...
   local mode=$1 health=$2 data=$3; shift 3

@@ -36,16 +36,9 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemon
 for _ in $(seq 1 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
 R() { redis-cli -p "$RPORT" "$@"; }
 
-# A server process may be started only when bench/ has no plugin folder without a provider (a module still a stub).
+# The server runs from a copy of the distribution, so a bench never writes into the build.
 SERVER_HOME="$WORK/home"
 cp -r "$DIST" "$SERVER_HOME"
-for folder in "$SERVER_HOME"/plugins/*/; do
-  provider=no
-  for jar in "$folder"*.jar; do
-    unzip -l "$jar" 2>/dev/null | grep META-INF/services/io.openhqm.api.Plugin >/dev/null && provider=yes
-  done
-  [ "$provider" = yes ] || rm -rf "$folder"
-done
 
 start() { # mode, health port, extra args...
   local mode=$1 health=$2; shift 2
